@@ -1,0 +1,391 @@
+"""Shared domain: staff users, participants, shifts, applications, members, tasks."""
+
+import datetime as dt
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+HOUR_VALIDATORS = [MinValueValidator(0), MaxValueValidator(23)]
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            _("Unknown time zone: %(value)s"), params={"value": value}
+        )
+
+
+def default_time_zone() -> str:
+    return settings.TIME_ZONE
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class User(AbstractUser):
+    """A staff account; its groups are the roles (Administrator, Coordinator, Moderator)."""
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("staff member")
+        verbose_name_plural = _("staff")
+        ordering = ["username"]
+
+
+class Participant(TimeStampedModel):
+    """A child (or parent) who takes part through the Telegram bot."""
+
+    class Language(models.TextChoices):
+        RU = "ru", _("Russian")
+        EN = "en", _("English")
+
+    telegram_id = models.BigIntegerField(
+        _("Telegram ID"), unique=True, null=True, blank=True
+    )
+    telegram_username = models.CharField(
+        _("Telegram username"), max_length=64, blank=True
+    )
+    first_name = models.CharField(_("first name"), max_length=64)
+    last_name = models.CharField(_("last name"), max_length=64)
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    language = models.CharField(
+        _("language"), max_length=2, choices=Language, default=Language.RU
+    )
+    is_test = models.BooleanField(
+        _("test participant"),
+        default=False,
+        help_text=_("Test participants are never excluded."),
+    )
+    blocked_bot_at = models.DateTimeField(
+        _("blocked the bot at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Set when Telegram reports the bot is blocked; nothing is sent then."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        ordering = ["last_name", "first_name", "id"]
+        permissions = [("export_personal_data", _("Can export personal data"))]
+
+    def __str__(self) -> str:
+        return f"{self.last_name} {self.first_name}".strip()
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def has_blocked_bot(self) -> bool:
+        return self.blocked_bot_at is not None
+
+    def age_on(self, day: dt.date) -> int | None:
+        if self.birth_date is None:
+            return None
+        before_birthday = (day.month, day.day) < (
+            self.birth_date.month,
+            self.birth_date.day,
+        )
+        return day.year - self.birth_date.year - before_birthday
+
+
+class ShiftQuerySet(models.QuerySet):
+    def running(self) -> "ShiftQuerySet":
+        return self.filter(status__in=Shift.RUNNING_STATUSES)
+
+    def preparing(self) -> "ShiftQuerySet":
+        return self.filter(status=Shift.Status.PREPARING)
+
+
+class Shift(TimeStampedModel):
+    """A programme run: participants do the day's task from start to end date."""
+
+    class Status(models.TextChoices):
+        PREPARING = "preparing", _("Preparing")
+        STARTED = "started", _("Started")
+        READY_FOR_COMPLETE = "ready_for_complete", _("Ready for completion")
+        FINISHED = "finished", _("Finished")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    RUNNING_STATUSES = (Status.STARTED, Status.READY_FOR_COMPLETE)
+    MAX_DURATION = dt.timedelta(days=120)
+    REGISTRATION_DAYS_AFTER_START = 2
+
+    title = models.CharField(_("title"), max_length=200)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=Status,
+        default=Status.PREPARING,
+        db_index=True,
+    )
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default=default_time_zone,
+        validators=[validate_time_zone],
+    )
+    task_hour = models.PositiveSmallIntegerField(
+        _("task hour"), default=8, validators=HOUR_VALIDATORS
+    )
+    reminder_hour = models.PositiveSmallIntegerField(
+        _("reminder hour"), default=20, validators=HOUR_VALIDATORS
+    )
+    max_attempts = models.PositiveSmallIntegerField(
+        _("max attempts per report"), default=3, validators=[MinValueValidator(1)]
+    )
+    skip_limit = models.PositiveSmallIntegerField(
+        _("skipped reports before exclusion"),
+        default=5,
+        validators=[MinValueValidator(1)],
+    )
+    final_message = models.TextField(
+        _("final message"),
+        blank=True,
+        help_text=_("Sent to active members at the end. Variables: {name}, {points}."),
+    )
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+
+    objects = ShiftQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("shift")
+        verbose_name_plural = _("shifts")
+        ordering = ["-start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_date__lt=models.F("end_date")),
+                name="shift_starts_before_end",
+            ),
+            models.UniqueConstraint(
+                fields=["status"],
+                condition=Q(status="preparing"),
+                name="shift_one_preparing",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def duration_days(self) -> int:
+        return (self.end_date - self.start_date).days + 1
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in self.RUNNING_STATUSES
+
+    def local_date(self, moment: dt.datetime | None = None) -> dt.date:
+        return timezone.localtime(moment or timezone.now(), self.tz).date()
+
+    def task_date(self, moment: dt.datetime | None = None) -> dt.date:
+        """Return the task day `moment` belongs to: days run from task hour to task hour."""
+        local = timezone.localtime(moment or timezone.now(), self.tz)
+        if local.hour < self.task_hour:
+            return local.date() - dt.timedelta(days=1)
+        return local.date()
+
+    def moment_at(self, day: dt.date, hour: int) -> dt.datetime:
+        return dt.datetime.combine(day, dt.time(hour), tzinfo=self.tz)
+
+    def is_registration_open(self, moment: dt.datetime | None = None) -> bool:
+        if self.status == self.Status.PREPARING:
+            return True
+        if self.status != self.Status.STARTED:
+            return False
+        last_day = self.start_date + dt.timedelta(
+            days=self.REGISTRATION_DAYS_AFTER_START
+        )
+        return self.local_date(moment) < last_day
+
+    def can_be_cancelled(self) -> bool:
+        return self.status == self.Status.PREPARING
+
+
+class ShiftDay(models.Model):
+    """One day of a shift's plan: which catalogue task is given that day."""
+
+    shift = models.ForeignKey(
+        Shift, on_delete=models.CASCADE, related_name="days", verbose_name=_("shift")
+    )
+    date = models.DateField(_("date"))
+    task = models.ForeignKey(
+        "Task", on_delete=models.PROTECT, related_name="days", verbose_name=_("task")
+    )
+
+    class Meta:
+        verbose_name = _("day of the plan")
+        verbose_name_plural = _("plan")
+        ordering = ["shift", "date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shift", "date"], name="shiftday_unique_date"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shift} · {self.date:%d.%m.%Y}"
+
+    @property
+    def number(self) -> int:
+        return (self.date - self.shift.start_date).days + 1
+
+
+class Task(TimeStampedModel):
+    """A catalogue task (brush teeth, wash dishes) that plans pick days from."""
+
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("text sent to participants"))
+    image = models.ImageField(_("image"), upload_to="tasks/%Y/%m/", blank=True)
+    is_archived = models.BooleanField(
+        _("archived"), default=False, help_text=_("Archived tasks go into no new plan.")
+    )
+
+    class Meta:
+        verbose_name = _("task")
+        verbose_name_plural = _("task catalogue")
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ApplicationQuerySet(models.QuerySet):
+    def pending(self) -> "ApplicationQuerySet":
+        return self.filter(status=Application.Status.PENDING)
+
+
+class Application(TimeStampedModel):
+    """A participant's request to join a shift, approved or declined by staff."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+
+    MAX_PER_SHIFT = 3
+
+    participant = models.ForeignKey(
+        Participant,
+        on_delete=models.CASCADE,
+        related_name="applications",
+        verbose_name=_("participant"),
+    )
+    shift = models.ForeignKey(
+        Shift,
+        on_delete=models.CASCADE,
+        related_name="applications",
+        verbose_name=_("shift"),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=Status,
+        default=Status.PENDING,
+        db_index=True,
+    )
+    decline_reason = models.TextField(_("decline reason"), blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+
+    objects = ApplicationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "shift"],
+                condition=Q(status="pending"),
+                name="application_one_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant} → {self.shift}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active(self) -> "MembershipQuerySet":
+        return self.filter(status=Membership.Status.ACTIVE)
+
+
+class Membership(TimeStampedModel):
+    """A participant's place in a shift, with the points earned there."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        EXCLUDED = "excluded", _("Excluded")
+
+    participant = models.ForeignKey(
+        Participant,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("participant"),
+    )
+    shift = models.ForeignKey(
+        Shift,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("shift"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status, default=Status.ACTIVE, db_index=True
+    )
+    points = models.PositiveIntegerField(_("points"), default=0)
+    excluded_at = models.DateTimeField(_("excluded at"), null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        ordering = ["-points", "participant__last_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "shift"], name="membership_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant} · {self.shift}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE

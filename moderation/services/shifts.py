@@ -1,0 +1,95 @@
+"""The shift lifecycle: start, cancel, finish."""
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from core.exceptions import ShiftNotOver, ShiftWrongStatus
+from core.models import Shift, User
+from moderation.models import Report
+from moderation.services.applications import applications_decline_pending
+from notifications.messages import message_render, template_fill
+from notifications.models import OutboxMessage
+from notifications.services import message_enqueue
+
+
+def _lock(shift: Shift, *expected: Shift.Status) -> Shift:
+    locked = Shift.objects.select_for_update().get(pk=shift.pk)
+    if locked.status not in expected:
+        raise ShiftWrongStatus(
+            shift=locked.title,
+            status=locked.get_status_display(),
+            expected=" / ".join(str(status.label) for status in expected),
+        )
+    return locked
+
+
+@transaction.atomic
+def shift_start(
+    shift: Shift, *, by: User | None, now: dt.datetime | None = None
+) -> Shift:
+    """Start a preparing shift; its days open at the task hour from the start date."""
+    shift = _lock(shift, Shift.Status.PREPARING)
+    shift.status = Shift.Status.STARTED
+    shift.started_at = now or timezone.now()
+    shift.save(update_fields=["status", "started_at", "updated_at"])
+    return shift
+
+
+@transaction.atomic
+def shift_cancel(shift: Shift, *, by: User | None, reason: str) -> Shift:
+    """Cancel a preparing shift: pending applications are declined and applicants told."""
+    shift = _lock(shift, Shift.Status.PREPARING)
+    shift.status = Shift.Status.CANCELLED
+    shift.cancelled_at = timezone.now()
+    shift.save(update_fields=["status", "cancelled_at", "updated_at"])
+    applications_decline_pending(shift, by=by, reason=reason)
+    return shift
+
+
+@transaction.atomic
+def shift_finish(
+    shift: Shift, *, by: User | None, now: dt.datetime | None = None
+) -> Shift:
+    """Finish a shift after its end date.
+
+    While reports still await review it becomes `ready_for_complete`; finishing that
+    (when the last report is reviewed, or by staff) sends every active member the
+    final message with their points.
+    """
+    now = now or timezone.now()
+    shift = _lock(shift, Shift.Status.STARTED, Shift.Status.READY_FOR_COMPLETE)
+    if shift.status == Shift.Status.STARTED:
+        if shift.task_date(now) <= shift.end_date:
+            raise ShiftNotOver(shift=shift.title, end_date=shift.end_date)
+        if Report.objects.reviewing().filter(day__shift=shift).exists():
+            shift.status = Shift.Status.READY_FOR_COMPLETE
+            shift.save(update_fields=["status", "updated_at"])
+            return shift
+    shift.status = Shift.Status.FINISHED
+    shift.finished_at = now
+    shift.save(update_fields=["status", "finished_at", "updated_at"])
+    _send_final_messages(shift)
+    return shift
+
+
+def _send_final_messages(shift: Shift) -> None:
+    for membership in shift.memberships.active().select_related("participant"):
+        participant = membership.participant
+        context = {"name": participant.first_name, "points": membership.points}
+        if shift.final_message:
+            text = template_fill(shift.final_message, context)
+        else:
+            text = message_render(
+                "shift_finished",
+                participant,
+                shift=shift.title,
+                points=membership.points,
+            )
+        message_enqueue(
+            participant,
+            kind=OutboxMessage.Kind.SHIFT,
+            dedupe_key=f"shift:{shift.pk}:final:{membership.pk}",
+            text=text,
+        )

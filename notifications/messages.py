@@ -1,0 +1,42 @@
+"""Participant-facing message texts, rendered in the participant's language."""
+
+import re
+
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from core.models import Participant
+
+TEXTS = {
+    "application_approved": _(
+        "🎉 {name}, you are in the shift “{shift}”! The first task comes on "
+        "{first_task_at}."
+    ),
+    "application_declined": _(
+        "{name}, your application to the shift “{shift}” was declined. Reason: {reason}"
+    ),
+    "application_cancelled": _(
+        "{name}, the shift “{shift}” was cancelled, so your application is closed."
+    ),
+    "shift_finished": _(
+        "🏁 {name}, the shift “{shift}” is over. Your points: {points}. Thank you!"
+    ),
+}
+
+
+def message_render(key: str, participant: Participant, **context: object) -> str:
+    """Return the text `key` in the participant's language with `context` filled in."""
+    with translation.override(participant.language):
+        return str(TEXTS[key]).format(name=participant.first_name, **context)
+
+
+VARIABLE = re.compile(r"\{(\w+)\}")
+
+
+def template_fill(template: str, context: dict[str, object]) -> str:
+    """Fill `{variable}`s of a staff-written text; unknown ones stay as written.
+
+    Deliberately not `str.format`: staff text must not reach attributes such as
+    `{name.__class__}`.
+    """
+    return VARIABLE.sub(lambda match: str(context.get(match[1], match[0])), template)

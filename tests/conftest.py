@@ -1,0 +1,32 @@
+import pytest
+
+from core import roles
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="root", is_superuser=True)
+
+
+@pytest.fixture
+def coordinator(db):
+    return UserFactory(username="coordinator", role=roles.COORDINATOR)
+
+
+@pytest.fixture
+def moderator(db):
+    return UserFactory(username="moderator", role=roles.MODERATOR)
+
+
+@pytest.fixture
+def administrator(db):
+    return UserFactory(username="administrator", role=roles.ADMINISTRATOR)
+
+
+@pytest.fixture
+def outbox(db):
+    """The messages services put into the outbox, oldest first."""
+    from notifications.models import OutboxMessage
+
+    return lambda: list(OutboxMessage.objects.order_by("id"))

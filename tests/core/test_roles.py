@@ -1,0 +1,87 @@
+"""What each staff role can and cannot open in the admin."""
+
+import pytest
+from django.urls import reverse
+
+from core import roles
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PAGES = {
+    "dashboard": "admin:index",
+    "shifts": "admin:core_shift_changelist",
+    "shift_add": "admin:core_shift_add",
+    "applications": "admin:core_application_changelist",
+    "members": "admin:core_membership_changelist",
+    "participants": "admin:core_participant_changelist",
+    "tasks": "admin:core_task_changelist",
+    "reports": "admin:moderation_report_changelist",
+    "outbox": "admin:notifications_outboxmessage_changelist",
+    "staff": "admin:core_user_changelist",
+    "staff_add": "admin:core_user_add",
+    "roles": "admin:auth_group_changelist",
+    "periodic_tasks": "admin:django_celery_beat_periodictask_changelist",
+    "task_results": "admin:django_celery_results_taskresult_changelist",
+}
+ALL = set(PAGES)
+MATRIX = {
+    roles.ADMINISTRATOR: ALL,
+    roles.COORDINATOR: {
+        "dashboard",
+        "shifts",
+        "shift_add",
+        "applications",
+        "members",
+        "participants",
+        "tasks",
+        "reports",
+        "outbox",
+    },
+    roles.MODERATOR: {"dashboard", "reports"},
+}
+CASES = [(role, page) for role in MATRIX for page in sorted(PAGES)]
+
+
+@pytest.mark.parametrize(("role", "page"), CASES)
+def test_role_opens_exactly_its_pages(client, role, page):
+    client.force_login(UserFactory(username=role.lower(), role=role))
+
+    response = client.get(reverse(PAGES[page]))
+
+    allowed = page in MATRIX[role]
+    assert (response.status_code == 200) is allowed, (role, page, response.status_code)
+    if not allowed:
+        assert response.status_code in (302, 403)
+
+
+@pytest.mark.parametrize("role", list(MATRIX))
+def test_role_sidebar_lists_only_its_pages(client, role):
+    client.force_login(UserFactory(username=role.lower(), role=role))
+
+    html = client.get(reverse("admin:index")).content.decode()
+
+    for page, url_name in PAGES.items():
+        if page in ("dashboard", "shift_add", "staff_add"):
+            continue
+        shown = f'href="{reverse(url_name)}"' in html
+        assert shown is (page in MATRIX[role]), (role, page)
+
+
+def test_only_administrators_and_coordinators_may_export_personal_data():
+    holders = {
+        role
+        for role in MATRIX
+        if UserFactory(username=f"x-{role}", role=role).has_perm(
+            "core.export_personal_data"
+        )
+    }
+
+    assert holders == {roles.ADMINISTRATOR, roles.COORDINATOR}
+
+
+def test_moderator_may_review_reports():
+    user = UserFactory(username="m", role=roles.MODERATOR)
+
+    assert user.has_perm("moderation.review_report")
+    assert not user.has_perm("core.change_shift")

@@ -1,0 +1,104 @@
+import datetime as dt
+
+import factory
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from core.models import Application, Membership, Participant, Shift, Task, User
+from core.services import shift_create
+from moderation.models import Report
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ["username"]
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"staff{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.org")
+    is_staff = True
+    password = factory.django.Password("pass-word-123")
+
+    @factory.post_generation
+    def role(self, create: bool, extracted: str | None, **kwargs) -> None:
+        if create and extracted:
+            self.groups.add(Group.objects.get(name=extracted))
+
+
+class ParticipantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Participant
+
+    telegram_id = factory.Sequence(lambda n: 100_000 + n)
+    first_name = factory.Sequence(lambda n: f"Kid{n}")
+    last_name = "Ivanov"
+    birth_date = dt.date(2014, 5, 17)
+    city = "Kazan"
+    phone = factory.Sequence(lambda n: f"+7900{n:07d}")
+    language = Participant.Language.EN
+
+
+class TaskFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Task
+
+    title = factory.Sequence(lambda n: f"Task {n}")
+    description = "Do the task and send a photo."
+
+
+class ShiftFactory(factory.django.DjangoModelFactory):
+    """A preparing shift made through `shift_create`, so it has its plan."""
+
+    class Meta:
+        model = Shift
+
+    title = factory.Sequence(lambda n: f"Shift {n}")
+    start_date = factory.LazyFunction(
+        lambda: timezone.localdate() + dt.timedelta(days=7)
+    )
+    end_date = factory.LazyAttribute(
+        lambda shift: shift.start_date + dt.timedelta(days=29)
+    )
+    time_zone = "Europe/Moscow"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs) -> Shift:
+        if not Task.objects.filter(is_archived=False).exists():
+            TaskFactory.create_batch(3)
+        status = kwargs.pop("status", Shift.Status.PREPARING)
+        shift = shift_create(model_class(*args, **kwargs), by=None)
+        if status != Shift.Status.PREPARING:
+            # Tests of later stages start from a shift already there.
+            Shift.objects.filter(pk=shift.pk).update(status=status)
+            shift.refresh_from_db()
+        return shift
+
+
+def preparing_shift() -> Shift:
+    """The one preparing shift there may be, made when missing."""
+    return Shift.objects.preparing().first() or ShiftFactory()
+
+
+class ApplicationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Application
+
+    participant = factory.SubFactory(ParticipantFactory)
+    shift = factory.LazyFunction(preparing_shift)
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    participant = factory.SubFactory(ParticipantFactory)
+    shift = factory.LazyFunction(preparing_shift)
+
+
+class ReportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Report
+
+    membership = factory.SubFactory(MembershipFactory)
+    day = factory.LazyAttribute(lambda report: report.membership.shift.days.first())
