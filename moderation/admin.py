@@ -295,7 +295,6 @@ class ReportAdmin(ModelAdmin):
         "day",
         "status",
         "attempts",
-        "photo",
         "submitted_at",
         "decline_reason",
         "reviewed_by",

@@ -21,7 +21,7 @@ from PIL import Image, ImageDraw
 from core import roles
 from core.models import Participant, Shift, Task, User
 from core.services import shift_create
-from moderation.models import Report
+from moderation.models import Report, Submission
 from moderation.services import (
     application_approve,
     application_decline,
@@ -213,25 +213,36 @@ def _report_create(membership, day, rng, admin, *, is_today: bool) -> None:
     else:
         status = Report.Status.REVIEWING
     report = Report(membership=membership, day=day, status=status)
-    if status not in (Report.Status.WAITING, Report.Status.SKIPPED):
+    sent = status not in (Report.Status.WAITING, Report.Status.SKIPPED)
+    if sent:
         report.attempts = 1 if status != Report.Status.DECLINED else rng.randrange(1, 3)
         report.submitted_at = day.shift.moment_at(day.date, rng.randrange(9, 21))
-        report.photo_unique_id = f"demo-{membership.pk}-{day.pk}"
-        label = f"{membership.participant.first_name} · {day.task.title}"
-        report.photo.save(
-            f"{report.photo_unique_id}.jpg",
-            ContentFile(demo_image(label, rng)),
-            save=False,
-        )
     if status in (Report.Status.APPROVED, Report.Status.DECLINED):
         report.reviewed_by = admin
         report.reviewed_at = report.submitted_at + dt.timedelta(hours=2)
     if status == Report.Status.DECLINED:
         report.decline_reason = rng.choice(DECLINE_REASONS)
     report.save()
+    if sent:
+        _submission_create(report, rng)
     if status == Report.Status.APPROVED:
         membership.points += 1
         membership.save(update_fields=["points"])
+
+
+def _submission_create(report: Report, rng: random.Random) -> None:
+    participant, task = report.membership.participant, report.day.task
+    submission = Submission(
+        report=report,
+        attempt=report.attempts,
+        telegram_file_unique_id=f"demo-{report.pk}",
+        verdict=report.status if report.status in Submission.Verdict.values else "",
+        decline_reason=report.decline_reason,
+        reviewed_by=report.reviewed_by,
+        reviewed_at=report.reviewed_at,
+    )
+    label = f"{participant.first_name} · {task.title}"
+    submission.photo.save(f"demo-{report.pk}.jpg", ContentFile(demo_image(label, rng)))
 
 
 def _preparing_shift(people, admin, *, start: dt.date) -> Shift:

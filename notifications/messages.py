@@ -18,6 +18,22 @@ TEXTS = {
     "application_cancelled": _(
         "{name}, the shift “{shift}” was cancelled, so your application is closed."
     ),
+    "day_task": _(
+        "📅 Day {day}: {task}\n\n{description}\n\nSend a photo when it is done."
+    ),
+    "reminder": _(
+        "⏰ {name}, today's photo for “{task}” has not come yet. There is still time!"
+    ),
+    "report_approved": _(
+        "✅ {name}, your report for day {day} is approved! Points: {points}."
+    ),
+    "report_declined": _(
+        "❌ {name}, your report for day {day} was declined: {reason}\n"
+        "Attempts left: {attempts_left}."
+    ),
+    "member_excluded": _(
+        "{name}, tasks skipped: {skipped}, so you are no longer in the shift “{shift}”."
+    ),
     "shift_finished": _(
         "🏁 {name}, the shift “{shift}” is over. Your points: {points}. Thank you!"
     ),
