@@ -1,0 +1,150 @@
+"""Shifts with their plan, and the start / cancel / finish actions."""
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin, TabularInline
+from unfold.decorators import action, display
+
+from core.admin_actions import apply_service
+from core.exceptions import DomainError
+from core.models import Shift, ShiftDay
+from core.services import (
+    SHIFT_EDITABLE_FIELDS,
+    shift_create,
+    shift_update,
+    shift_validate,
+)
+from moderation.admin.labels import STATUS_COLOURS
+from moderation.services import (
+    shift_cancel,
+    shift_finish,
+    shift_start,
+)
+
+
+class ShiftDayInline(TabularInline):
+    model = ShiftDay
+    fields = ["date", "task"]
+    readonly_fields = ["date"]
+    extra = 0
+    can_delete = False
+    max_num = 0
+    autocomplete_fields = ["task"]
+    tab = True
+
+
+class ShiftForm(forms.ModelForm):
+    class Meta:
+        model = Shift
+        fields = sorted(SHIFT_EDITABLE_FIELDS)
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        dates = {"start_date", "end_date"}
+        if self.instance._state.adding or dates & set(self.changed_data):
+            try:
+                shift_validate(self.instance)
+            except DomainError as error:
+                self.add_error(None, str(error))
+
+
+@admin.register(Shift)
+class ShiftAdmin(ModelAdmin):
+    form = ShiftForm
+    inlines = [ShiftDayInline]
+    list_display = ["title", "show_status", "start_date", "end_date", "time_zone"]
+    list_filter = ["status"]
+    search_fields = ["title"]
+    actions = ["start_selected", "cancel_selected", "finish_selected"]
+    actions_detail = ["start_detail", "cancel_detail", "finish_detail"]
+    fieldsets = [
+        (None, {"fields": ["title", "start_date", "end_date", "final_message"]}),
+        (
+            _("Schedule and limits"),
+            {
+                "fields": [
+                    "time_zone",
+                    "task_hour",
+                    "reminder_hour",
+                    "max_attempts",
+                    "skip_limit",
+                ]
+            },
+        ),
+    ]
+
+    @display(description=_("status"), label=STATUS_COLOURS)
+    def show_status(self, shift: Shift) -> tuple[str, str]:
+        return shift.status, shift.get_status_display()
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.status != Shift.Status.PREPARING:
+            return ["start_date", "end_date"]
+        return []
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            shift_create(obj, by=request.user)
+            return
+        changed = {
+            name: form.cleaned_data[name]
+            for name in form.changed_data
+            if name in SHIFT_EDITABLE_FIELDS
+        }
+        shift_update(Shift.objects.get(pk=obj.pk), by=request.user, **changed)
+
+    @admin.action(description=_("Start selected shifts"), permissions=["change"])
+    def start_selected(self, request, queryset) -> None:
+        apply_service(request, queryset, shift_start)
+
+    @admin.action(description=_("Cancel selected shifts"), permissions=["change"])
+    def cancel_selected(self, request, queryset) -> None:
+        apply_service(request, queryset, shift_cancel, reason=_cancel_reason())
+
+    @admin.action(description=_("Finish selected shifts"), permissions=["change"])
+    def finish_selected(self, request, queryset) -> None:
+        apply_service(request, queryset, shift_finish)
+
+    @action(description=_("Start"), url_path="start", permissions=["change"])
+    def start_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return self._detail_service(request, object_id, shift_start)
+
+    @action(description=_("Cancel"), url_path="cancel", permissions=["change"])
+    def cancel_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return self._detail_service(
+            request, object_id, shift_cancel, reason=_cancel_reason()
+        )
+
+    @action(description=_("Finish"), url_path="finish", permissions=["change"])
+    def finish_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return self._detail_service(request, object_id, shift_finish)
+
+    def _detail_service(self, request, object_id, service, **kwargs) -> HttpResponse:
+        if request.method != "POST":
+            # State changes only on POST; a GET (a prefetched link) changes nothing.
+            return TemplateResponse(
+                request,
+                "admin/confirm_action.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": gettext("Are you sure?"),
+                    "object": get_object_or_404(Shift, pk=object_id),
+                    "opts": self.model._meta,
+                },
+            )
+        apply_service(
+            request, [get_object_or_404(Shift, pk=object_id)], service, **kwargs
+        )
+        return HttpResponseRedirect(
+            reverse("admin:core_shift_change", args=[object_id])
+        )
+
+
+def _cancel_reason() -> str:
+    return gettext("The shift was cancelled.")
