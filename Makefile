@@ -18,7 +18,7 @@ install: $(BIN)/.installed .env messages
 $(BIN)/.installed: pyproject.toml uv.lock
 	@test -n "$(PYTHON)" || { echo "Python 3.12 is required (set PYTHON=...)"; exit 1; }
 	test -x $(BIN)/uv || { $(PYTHON) -m venv $(VENV) && $(BIN)/pip install -q "uv==0.13.9"; }
-	UV_PROJECT_ENVIRONMENT=$(VENV) $(BIN)/uv sync --frozen --python $(BIN)/python
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(BIN)/uv sync --frozen --quiet --python $(BIN)/python
 	@touch $@
 
 # A local .env with a fresh secret key, made once; it is never committed.
