@@ -222,8 +222,14 @@ class Shift(TimeStampedModel):
         )
         return self.local_date(moment) < last_day
 
+    def can_be_started(self) -> bool:
+        return self.status == self.Status.PREPARING
+
     def can_be_cancelled(self) -> bool:
         return self.status == self.Status.PREPARING
+
+    def can_be_finished(self) -> bool:
+        return self.is_running
 
 
 class ShiftDay(models.Model):

@@ -49,6 +49,9 @@ STAFF = [
     ("coordinator", roles.COORDINATOR, False),
     ("moderator", roles.MODERATOR, False),
 ]
+SEASONS = {month: season for months, season in (
+    ((12, 1, 2), "Зима"), ((3, 4, 5), "Весна"), ((6, 7, 8), "Лето"), ((9, 10, 11), "Осень")
+) for month in months}  # fmt: skip
 DECLINE_REASONS = ["Фото размыто", "На фото не видно задания", "Фото не сегодняшнее"]
 
 
@@ -175,7 +178,7 @@ def _members_approve(shift: Shift, people, admin, at: dt.datetime) -> None:
 
 
 def _finished_shift(people, rng, admin, *, start: dt.date) -> Shift:
-    shift = _shift_new(f"Смена {start:%B %Y}", start, 45, admin)
+    shift = _shift_new(f"Смена «{SEASONS[start.month]}» {start.year}", start, 45, admin)
     before = shift.moment_at(start - dt.timedelta(days=3), 12)
     _members_approve(shift, people, admin, before)
     shift_start(shift, by=admin, now=shift.moment_at(start, shift.task_hour))

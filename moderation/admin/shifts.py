@@ -111,19 +111,35 @@ class ShiftAdmin(ModelAdmin):
     def finish_selected(self, request, queryset) -> None:
         apply_service(request, queryset, shift_finish)
 
-    @action(description=_("Start"), url_path="start", permissions=["change"])
+    @action(description=_("Start"), url_path="start", permissions=["shift_start"])
     def start_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return self._detail_service(request, object_id, shift_start)
 
-    @action(description=_("Cancel"), url_path="cancel", permissions=["change"])
+    @action(description=_("Cancel"), url_path="cancel", permissions=["shift_cancel"])
     def cancel_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return self._detail_service(
             request, object_id, shift_cancel, reason=_cancel_reason()
         )
 
-    @action(description=_("Finish"), url_path="finish", permissions=["change"])
+    @action(description=_("Finish"), url_path="finish", permissions=["shift_finish"])
     def finish_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return self._detail_service(request, object_id, shift_finish)
+
+    # Detail buttons show only where the shift's status allows the step.
+    def has_shift_start_permission(self, request, object_id=None) -> bool:
+        return self._shift_allows(request, object_id, Shift.can_be_started)
+
+    def has_shift_cancel_permission(self, request, object_id=None) -> bool:
+        return self._shift_allows(request, object_id, Shift.can_be_cancelled)
+
+    def has_shift_finish_permission(self, request, object_id=None) -> bool:
+        return self._shift_allows(request, object_id, Shift.can_be_finished)
+
+    def _shift_allows(self, request, object_id, predicate) -> bool:
+        if not self.has_change_permission(request):
+            return False
+        shift = Shift.objects.filter(pk=object_id).first() if object_id else None
+        return shift is not None and predicate(shift)
 
     def _detail_service(self, request, object_id, service, **kwargs) -> HttpResponse:
         if request.method != "POST":

@@ -203,3 +203,26 @@ def test_admin_decline_detail_with_reason(client_admin):
 
     application.refresh_from_db()
     assert application.status == Application.Status.DECLINED
+
+
+def test_admin_shift_detail_offers_only_allowed_steps(client_admin):
+    started = ShiftFactory(status=Shift.Status.STARTED)
+    preparing = ShiftFactory(start_date=started.end_date + dt.timedelta(days=1))
+
+    preparing_page = client_admin.get(
+        reverse("admin:core_shift_change", args=[preparing.pk])
+    ).content.decode()
+    started_page = client_admin.get(
+        reverse("admin:core_shift_change", args=[started.pk])
+    ).content.decode()
+
+    start_url = reverse("admin:core_shift_start_detail", args=[preparing.pk])
+    assert start_url in preparing_page
+    assert (
+        reverse("admin:core_shift_finish_detail", args=[preparing.pk])
+        not in preparing_page
+    )
+    assert reverse("admin:core_shift_finish_detail", args=[started.pk]) in started_page
+    assert (
+        reverse("admin:core_shift_cancel_detail", args=[started.pk]) not in started_page
+    )
