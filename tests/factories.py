@@ -1,10 +1,12 @@
 import datetime as dt
 
 import factory
+from django.apps import apps as django_apps
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from core.models import Application, Membership, Participant, Shift, Task, User
+from core.roles import sync_roles
 from core.services import shift_create
 from moderation.models import Report
 
@@ -23,6 +25,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def role(self, create: bool, extracted: str | None, **kwargs) -> None:
         if create and extracted:
+            if not Group.objects.filter(name=extracted).exists():
+                # Transactional tests flush the roles the migration made.
+                sync_roles(django_apps)
             self.groups.add(Group.objects.get(name=extracted))
 
 
