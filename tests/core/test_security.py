@@ -42,7 +42,11 @@ def test_check_deploy_is_clean_with_production_settings():
         "DJANGO_DEBUG": "false",
         "DJANGO_ALLOWED_HOSTS": "smena.example.org",
     }
-    for name in ("DJANGO_SECURE_SSL_REDIRECT", "DJANGO_SECURE_COOKIES"):
+    for name in (
+        "DJANGO_SECURE_SSL_REDIRECT",
+        "DJANGO_SECURE_COOKIES",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+    ):
         env.pop(name, None)
 
     result = subprocess.run(
