@@ -17,7 +17,7 @@ import sys
 import time
 
 BENCH_DATABASE_URL = os.environ.get(
-    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/smena_bench"
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/smena_bench_admin"
 )
 PARTICIPANTS = 50_000
 DAYS_WITH_REPORTS = 20  # 50k members x 20 days = 1M reports
