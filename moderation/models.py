@@ -74,6 +74,8 @@ class Report(models.Model):
                 condition=Q(status="reviewing"),
                 name="report_review_queue_idx",
             ),
+            # Statistics count reports per day and status from this index alone.
+            models.Index(fields=["day", "status"], name="report_day_status_idx"),
         ]
 
     def __str__(self) -> str:
