@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Membership, ShiftDay
+from notifications.models import OutboxMessage
 
 
 class ReportQuerySet(models.QuerySet):
@@ -167,3 +168,80 @@ class Submission(models.Model):
     @property
     def is_near_duplicate(self) -> bool:
         return self.near_duplicate_of_id is not None
+
+
+class MailingDeliveryManager(models.Manager):
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().filter(kind=OutboxMessage.Kind.MAILING)
+
+
+class MailingDelivery(OutboxMessage):
+    """An outbox message of a mailing: one delivery, as staff list and export them."""
+
+    objects = MailingDeliveryManager()
+
+    class Meta:
+        proxy = True
+        verbose_name = _("mailing delivery")
+        verbose_name_plural = _("mailing deliveries")
+        ordering = ["-created_at", "-id"]
+
+
+class ExportJob(models.Model):
+    """A large export written by a Celery worker into a private file."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "XLSX"
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    model = models.CharField(_("model"), max_length=100)
+    resource = models.CharField(_("data"), max_length=50)
+    file_format = models.CharField(_("format"), max_length=4, choices=Format)
+    fields = models.JSONField(_("columns"), default=list, blank=True)
+    query_string = models.TextField(
+        _("filters"), blank=True, help_text=_("The list's filters and search.")
+    )
+    personal_data = models.BooleanField(_("personal data"), default=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status, default=Status.PENDING
+    )
+    rows_total = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    rows_done = models.PositiveIntegerField(_("rows written"), default=0)
+    file = models.FileField(_("file"), upload_to="exports/%Y/%m/", blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.resource}.{self.file_format} #{self.pk}"
+
+    @property
+    def progress(self) -> int:
+        """Per cent of rows written."""
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(100, 100 * self.rows_done // self.rows_total)
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == self.Status.DONE and bool(self.file)
