@@ -363,6 +363,12 @@ UNFOLD["SIDEBAR"]["navigation"].append(
                 "mailingdelivery",
                 "moderation",
             ),
+            _admin_item(
+                _("Email digests"),
+                "forward_to_inbox",
+                "digestsubscription",
+                "moderation",
+            ),
             {
                 "title": _("Exports"),
                 "icon": "download",

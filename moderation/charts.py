@@ -48,7 +48,7 @@ PERCENT_OPTIONS = json.dumps(
 )
 
 
-def _label(status: str) -> str:
+def status_label(status: str) -> str:
     return str(Report.Status(status).label)
 
 
@@ -59,7 +59,7 @@ def per_day_chart(per_day: dict) -> str:
             "labels": [formats.date_format(day, "d.m") for day in per_day["dates"]],
             "datasets": [
                 {
-                    "label": _label(status),
+                    "label": status_label(status),
                     "data": per_day["counts"][status],
                     "backgroundColor": STATUS_CSS[status],
                     "maxBarThickness": 14,
@@ -146,3 +146,7 @@ def chart_context(stats: dict) -> dict:
         context["attempts"] = stats["attempts"]
         context["attempts_chart"] = attempts_chart(stats["attempts"])
     return context
+
+
+def hex_colour(rgb: tuple[int, int, int]) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*rgb)

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.models import Membership, ShiftDay
+from core.models import HOUR_VALIDATORS, Membership, ShiftDay
 from notifications.models import OutboxMessage
 
 
@@ -245,3 +245,82 @@ class ExportJob(models.Model):
     @property
     def is_ready(self) -> bool:
         return self.status == self.Status.DONE and bool(self.file)
+
+
+class DigestSubscription(models.Model):
+    """A scheduled email of the statistics to chosen staff, daily or weekly."""
+
+    class Frequency(models.TextChoices):
+        DAILY = "daily", _("Daily")
+        WEEKLY = "weekly", _("Weekly")
+
+    class Weekday(models.IntegerChoices):
+        # Cron numbering, as the beat schedule uses it.
+        MONDAY = 1, _("Monday")
+        TUESDAY = 2, _("Tuesday")
+        WEDNESDAY = 3, _("Wednesday")
+        THURSDAY = 4, _("Thursday")
+        FRIDAY = 5, _("Friday")
+        SATURDAY = 6, _("Saturday")
+        SUNDAY = 0, _("Sunday")
+
+    title = models.CharField(_("title"), max_length=200)
+    recipients = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="digest_subscriptions",
+        limit_choices_to={"is_staff": True, "is_active": True},
+        verbose_name=_("recipients"),
+        help_text=_("Staff members; each gets the digest at their email address."),
+    )
+    shift = models.ForeignKey(
+        "core.Shift",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="digest_subscriptions",
+        verbose_name=_("shift"),
+        help_text=_(
+            "Statistics of this shift, sent in its time zone; "
+            "empty: all shifts, in the site's time zone."
+        ),
+    )
+    frequency = models.CharField(
+        _("frequency"), max_length=10, choices=Frequency, default=Frequency.DAILY
+    )
+    weekday = models.PositiveSmallIntegerField(
+        _("day of the week"),
+        choices=Weekday,
+        default=Weekday.MONDAY,
+        help_text=_("For weekly digests."),
+    )
+    hour = models.PositiveSmallIntegerField(
+        _("hour"), default=9, validators=HOUR_VALIDATORS
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    periodic_task = models.OneToOneField(
+        "django_celery_beat.PeriodicTask",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("schedule"),
+    )
+    last_sent_at = models.DateTimeField(_("last sent at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("email digest")
+        verbose_name_plural = _("email digests")
+        ordering = ["title", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def time_zone(self) -> str:
+        return self.shift.time_zone if self.shift_id else settings.TIME_ZONE
+
+    @property
+    def period_days(self) -> int:
+        return 7 if self.frequency == self.Frequency.WEEKLY else 1

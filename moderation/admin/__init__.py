@@ -3,10 +3,19 @@
 from moderation.admin import (
     applications,
     data,
+    digests,
     exports,
     members,
     reports,
     shifts,
 )
 
-__all__ = ["applications", "data", "exports", "members", "reports", "shifts"]
+__all__ = [
+    "applications",
+    "data",
+    "digests",
+    "exports",
+    "members",
+    "reports",
+    "shifts",
+]
