@@ -78,3 +78,7 @@ class ApplicationNotPending(DomainError):
 
 class ReasonRequired(DomainError):
     message = _("A reason is required.")
+
+
+class DigestNoRecipients(DomainError):
+    message = _("Digest “%(digest)s” has no recipient with an email address.")

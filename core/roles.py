@@ -30,6 +30,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_crud("moderation", "report", "view", "change"),
         "moderation.review_report",
         *_crud("notifications", "outboxmessage", "view"),
+        *_crud("moderation", "digestsubscription"),
     ],
     MODERATOR: [
         *_crud("moderation", "report", "view", "change"),
@@ -58,9 +59,11 @@ def sync_roles(apps: Any, schema_editor: Any = None) -> None:
         permissions = []
         for name in wanted:
             app_label, codename = name.split(".")
-            permissions.append(
-                permission_model.objects.get(
-                    content_type__app_label=app_label, codename=codename
-                )
-            )
+            permission = permission_model.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            # An earlier migration runs before later models exist; the migration
+            # that adds a model syncs the roles again.
+            if permission is not None:
+                permissions.append(permission)
         group.permissions.set(permissions)

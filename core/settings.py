@@ -343,3 +343,40 @@ UNFOLD = {
         ],
     },
 }
+
+# --- Exports, imports and email digests --------------------------------------------
+
+# Larger exports than this run as a Celery job with a private download link.
+EXPORT_INLINE_MAX_ROWS = env.int("EXPORT_INLINE_MAX_ROWS", default=5000)
+# Rows fetched from the database at a time while an export is streamed.
+EXPORT_CHUNK_SIZE = env.int("EXPORT_CHUNK_SIZE", default=2000)
+# An export job saves its progress every this many rows.
+EXPORT_PROGRESS_ROWS = 10_000
+# An import writes nothing unless every row is valid.
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+UNFOLD["SIDEBAR"]["navigation"].append(
+    {
+        "title": _("Data"),
+        "items": [
+            _admin_item(
+                _("Mailing deliveries"),
+                "mark_email_read",
+                "mailingdelivery",
+                "moderation",
+            ),
+            _admin_item(
+                _("Email digests"),
+                "forward_to_inbox",
+                "digestsubscription",
+                "moderation",
+            ),
+            {
+                "title": _("Exports"),
+                "icon": "download",
+                "link": reverse_lazy("admin:moderation_exportjob_changelist"),
+                "permission": lambda request: request.user.is_staff,
+            },
+        ],
+    }
+)

@@ -8,6 +8,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 
 from core.models import Application, Membership, Shift
+from moderation import charts, statistics
 from moderation.models import Report
 from notifications.models import OutboxMessage
 
@@ -23,7 +24,22 @@ def dashboard_callback(request: HttpRequest, context: dict) -> dict:
     if user.has_perm("notifications.view_outboxmessage"):
         cards += _outbox_cards()
     context["kpi_cards"] = cards
+    context["charts"] = _charts(user)
     return context
+
+
+def _charts(user) -> dict:
+    """Charts of the last 30 days, each shown only to the roles that may see it."""
+    scope = statistics.Scope.recent()
+    stats: dict = {"scope": scope}
+    if user.has_perm("moderation.view_report"):
+        stats["per_day"] = statistics.reports_per_day(scope)
+        stats["attempts"] = statistics.approval_by_attempt(scope)
+    if user.has_perm("core.view_shift"):
+        stats["hardest"] = statistics.hardest_tasks(scope)
+    if user.has_perm("notifications.view_outboxmessage"):
+        stats["mailing"] = statistics.mailing_delivery(scope)
+    return charts.chart_context(stats)
 
 
 def _card(

@@ -5,7 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.models import Membership, ShiftDay
+from core.models import HOUR_VALIDATORS, Membership, ShiftDay
+from notifications.models import OutboxMessage
 
 
 class ReportQuerySet(models.QuerySet):
@@ -74,6 +75,8 @@ class Report(models.Model):
                 condition=Q(status="reviewing"),
                 name="report_review_queue_idx",
             ),
+            # Statistics count reports per day and status from this index alone.
+            models.Index(fields=["day", "status"], name="report_day_status_idx"),
         ]
 
     def __str__(self) -> str:
@@ -165,3 +168,159 @@ class Submission(models.Model):
     @property
     def is_near_duplicate(self) -> bool:
         return self.near_duplicate_of_id is not None
+
+
+class MailingDeliveryManager(models.Manager):
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().filter(kind=OutboxMessage.Kind.MAILING)
+
+
+class MailingDelivery(OutboxMessage):
+    """An outbox message of a mailing: one delivery, as staff list and export them."""
+
+    objects = MailingDeliveryManager()
+
+    class Meta:
+        proxy = True
+        verbose_name = _("mailing delivery")
+        verbose_name_plural = _("mailing deliveries")
+        ordering = ["-created_at", "-id"]
+
+
+class ExportJob(models.Model):
+    """A large export written by a Celery worker into a private file."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "XLSX"
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    model = models.CharField(_("model"), max_length=100)
+    resource = models.CharField(_("data"), max_length=50)
+    file_format = models.CharField(_("format"), max_length=4, choices=Format)
+    fields = models.JSONField(_("columns"), default=list, blank=True)
+    query_string = models.TextField(
+        _("filters"), blank=True, help_text=_("The list's filters and search.")
+    )
+    personal_data = models.BooleanField(_("personal data"), default=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status, default=Status.PENDING
+    )
+    rows_total = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    rows_done = models.PositiveIntegerField(_("rows written"), default=0)
+    file = models.FileField(_("file"), upload_to="exports/%Y/%m/", blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.resource}.{self.file_format} #{self.pk}"
+
+    @property
+    def progress(self) -> int:
+        """Per cent of rows written."""
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(100, 100 * self.rows_done // self.rows_total)
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == self.Status.DONE and bool(self.file)
+
+
+class DigestSubscription(models.Model):
+    """A scheduled email of the statistics to chosen staff, daily or weekly."""
+
+    class Frequency(models.TextChoices):
+        DAILY = "daily", _("Daily")
+        WEEKLY = "weekly", _("Weekly")
+
+    class Weekday(models.IntegerChoices):
+        # Cron numbering, as the beat schedule uses it.
+        MONDAY = 1, _("Monday")
+        TUESDAY = 2, _("Tuesday")
+        WEDNESDAY = 3, _("Wednesday")
+        THURSDAY = 4, _("Thursday")
+        FRIDAY = 5, _("Friday")
+        SATURDAY = 6, _("Saturday")
+        SUNDAY = 0, _("Sunday")
+
+    title = models.CharField(_("title"), max_length=200)
+    recipients = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="digest_subscriptions",
+        limit_choices_to={"is_staff": True, "is_active": True},
+        verbose_name=_("recipients"),
+        help_text=_("Staff members; each gets the digest at their email address."),
+    )
+    shift = models.ForeignKey(
+        "core.Shift",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="digest_subscriptions",
+        verbose_name=_("shift"),
+        help_text=_(
+            "Statistics of this shift, sent in its time zone; "
+            "empty: all shifts, in the site's time zone."
+        ),
+    )
+    frequency = models.CharField(
+        _("frequency"), max_length=10, choices=Frequency, default=Frequency.DAILY
+    )
+    weekday = models.PositiveSmallIntegerField(
+        _("day of the week"),
+        choices=Weekday,
+        default=Weekday.MONDAY,
+        help_text=_("For weekly digests."),
+    )
+    hour = models.PositiveSmallIntegerField(
+        _("hour"), default=9, validators=HOUR_VALIDATORS
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    periodic_task = models.OneToOneField(
+        "django_celery_beat.PeriodicTask",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("schedule"),
+    )
+    last_sent_at = models.DateTimeField(_("last sent at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("email digest")
+        verbose_name_plural = _("email digests")
+        ordering = ["title", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def time_zone(self) -> str:
+        return self.shift.time_zone if self.shift_id else settings.TIME_ZONE
+
+    @property
+    def period_days(self) -> int:
+        return 7 if self.frequency == self.Frequency.WEEKLY else 1

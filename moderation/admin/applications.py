@@ -15,7 +15,9 @@ from unfold.decorators import action, display
 
 from core.admin_actions import apply_service
 from core.models import Application
+from moderation.admin.exports import StreamingExportMixin
 from moderation.admin.labels import STATUS_COLOURS
+from moderation.resources import ApplicationResource
 from moderation.services import (
     application_approve,
     application_decline,
@@ -31,7 +33,8 @@ class DeclineForm(forms.Form):
 
 
 @admin.register(Application)
-class ApplicationAdmin(ModelAdmin):
+class ApplicationAdmin(StreamingExportMixin, ModelAdmin):
+    resource_classes = [ApplicationResource]
     list_display = ["participant", "shift", "show_status", "created_at", "reviewed_by"]
     list_filter = ["status", "shift", ("created_at", RangeDateFilter)]
     list_filter_submit = True

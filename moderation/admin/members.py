@@ -6,11 +6,14 @@ from unfold.admin import ModelAdmin
 from unfold.decorators import display
 
 from core.models import Membership
+from moderation.admin.exports import StreamingExportMixin
 from moderation.admin.labels import STATUS_COLOURS
+from moderation.resources import MembershipResource
 
 
 @admin.register(Membership)
-class MembershipAdmin(ModelAdmin):
+class MembershipAdmin(StreamingExportMixin, ModelAdmin):
+    resource_classes = [MembershipResource]
     list_display = ["participant", "shift", "show_status", "points", "created_at"]
     list_filter = ["status", "shift"]
     list_select_related = ["participant", "shift"]

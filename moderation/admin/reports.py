@@ -6,12 +6,15 @@ from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import RangeDateFilter
 from unfold.decorators import display
 
+from moderation.admin.exports import StreamingExportMixin
 from moderation.admin.labels import STATUS_COLOURS
 from moderation.models import Report
+from moderation.resources import ReportResource
 
 
 @admin.register(Report)
-class ReportAdmin(ModelAdmin):
+class ReportAdmin(StreamingExportMixin, ModelAdmin):
+    resource_classes = [ReportResource]
     list_display = ["__str__", "task", "show_status", "attempts", "submitted_at"]
     list_filter = ["status", "day__shift", ("day__date", RangeDateFilter)]
     list_filter_submit = True

@@ -21,6 +21,7 @@ from core.services import (
     shift_validate,
 )
 from moderation.admin.labels import STATUS_COLOURS
+from moderation.admin.statistics import ShiftStatisticsMixin
 from moderation.services import (
     shift_cancel,
     shift_finish,
@@ -55,14 +56,19 @@ class ShiftForm(forms.ModelForm):
 
 
 @admin.register(Shift)
-class ShiftAdmin(ModelAdmin):
+class ShiftAdmin(ShiftStatisticsMixin, ModelAdmin):
     form = ShiftForm
     inlines = [ShiftDayInline]
     list_display = ["title", "show_status", "start_date", "end_date", "time_zone"]
     list_filter = ["status"]
     search_fields = ["title"]
     actions = ["start_selected", "cancel_selected", "finish_selected"]
-    actions_detail = ["start_detail", "cancel_detail", "finish_detail"]
+    actions_detail = [
+        "start_detail",
+        "cancel_detail",
+        "finish_detail",
+        "statistics_detail",
+    ]
     fieldsets = [
         (None, {"fields": ["title", "start_date", "end_date", "final_message"]}),
         (

@@ -85,3 +85,28 @@ def test_moderator_may_review_reports():
 
     assert user.has_perm("moderation.review_report")
     assert not user.has_perm("core.change_shift")
+
+
+def test_every_role_permission_exists():
+    from django.contrib.auth.models import Permission
+
+    named = {
+        name
+        for wanted in roles.ROLE_PERMISSIONS.values()
+        for name in wanted
+        if name != "*"
+    }
+    existing = {
+        f"{app_label}.{codename}"
+        for app_label, codename in Permission.objects.values_list(
+            "content_type__app_label", "codename"
+        )
+    }
+
+    assert named - existing == set()
+
+
+def test_coordinator_manages_digests():
+    coordinator = UserFactory(username="coordinator", role=roles.COORDINATOR)
+
+    assert coordinator.has_perm("moderation.change_digestsubscription")

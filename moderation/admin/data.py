@@ -1,0 +1,72 @@
+"""Participants and the task catalogue with export and import.
+
+Their admins are defined in `core.admin`; `core` may not import moderation, so
+they are re-registered here with the export and import machinery added.
+"""
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext
+from import_export.admin import ImportMixin
+from import_export.formats.base_formats import CSV, XLSX
+from unfold.contrib.import_export.forms import ImportForm
+
+from core import admin as core_admin
+from core.models import Participant, Task
+from moderation.admin.exports import StreamingExportMixin
+from moderation.imports import ParticipantImportResource, TaskImportResource
+from moderation.resources import ParticipantResource, TaskResource
+
+admin.site.unregister(Participant)
+admin.site.unregister(Task)
+
+
+class CheckedImportMixin(ImportMixin):
+    """Import with a dry run first; any bad row (or a bad file) writes nothing."""
+
+    import_form_class = ImportForm
+    import_formats = [CSV, XLSX]
+    import_export_change_list_template = (
+        "admin/import_export/change_list_import_export.html"
+    )
+    import_resource_classes: list = []
+
+    def get_import_resource_classes(self, request: HttpRequest) -> list:
+        return self.import_resource_classes
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def get_import_data_kwargs(self, **kwargs) -> dict:
+        # Also undo the rows already written when a later row is invalid.
+        return {
+            **super().get_import_data_kwargs(**kwargs),
+            "rollback_on_validation_errors": True,
+        }
+
+    def add_data_read_fail_error_to_form(self, form, error: Exception) -> None:
+        if isinstance(error, UnicodeDecodeError):
+            message = gettext(
+                "The file is not in UTF-8. Save it as “CSV UTF-8” (or as XLSX) "
+                "and upload it again."
+            )
+        else:
+            message = gettext(
+                "The file could not be read as the chosen format. Check that it "
+                "is a CSV or XLSX spreadsheet and that the format matches it."
+            )
+        form.add_error("import_file", message)
+
+
+@admin.register(Participant)
+class ParticipantAdmin(
+    CheckedImportMixin, StreamingExportMixin, core_admin.ParticipantAdmin
+):
+    resource_classes = [ParticipantResource]
+    import_resource_classes = [ParticipantImportResource]
+
+
+@admin.register(Task)
+class TaskAdmin(CheckedImportMixin, StreamingExportMixin, core_admin.TaskAdmin):
+    resource_classes = [TaskResource]
+    import_resource_classes = [TaskImportResource]

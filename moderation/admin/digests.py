@@ -1,0 +1,78 @@
+"""Email digests: who gets the statistics, how often; and "send now"."""
+
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin
+from unfold.decorators import action
+
+from core.admin_actions import apply_service
+from moderation.models import DigestSubscription
+from moderation.services.digests import (
+    digest_send,
+    digest_subscription_delete,
+    digest_subscription_save,
+)
+
+
+@admin.register(DigestSubscription)
+class DigestSubscriptionAdmin(ModelAdmin):
+    list_display = [
+        "title",
+        "shift",
+        "frequency",
+        "hour",
+        "time_zone",
+        "is_active",
+        "last_sent_at",
+    ]
+    list_filter = ["frequency", "is_active"]
+    list_select_related = ["shift"]
+    filter_horizontal = ["recipients"]
+    autocomplete_fields = ["shift"]
+    readonly_fields = ["time_zone", "last_sent_at"]
+    fields = [
+        "title",
+        "recipients",
+        "shift",
+        "frequency",
+        "weekday",
+        "hour",
+        "time_zone",
+        "is_active",
+        "last_sent_at",
+    ]
+    actions = ["send_now_selected"]
+    actions_detail = ["send_now_detail"]
+
+    @admin.display(description=_("time zone"))
+    def time_zone(self, subscription: DigestSubscription) -> str:
+        return subscription.time_zone
+
+    def save_model(self, request, obj, form, change) -> None:
+        digest_subscription_save(obj, by=request.user)
+
+    def delete_model(self, request, obj) -> None:
+        digest_subscription_delete(obj, by=request.user)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for subscription in queryset:
+            digest_subscription_delete(subscription, by=request.user)
+
+    @admin.action(description=_("Send selected digests now"), permissions=["change"])
+    def send_now_selected(self, request, queryset) -> None:
+        apply_service(request, queryset, digest_send)
+
+    @action(description=_("Send now"), url_path="send-now", permissions=["change"])
+    def send_now_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        if request.method == "POST":
+            apply_service(
+                request,
+                [get_object_or_404(DigestSubscription, pk=object_id)],
+                digest_send,
+            )
+        return HttpResponseRedirect(
+            reverse("admin:moderation_digestsubscription_change", args=[object_id])
+        )

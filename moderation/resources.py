@@ -1,0 +1,180 @@
+"""django-import-export resources: the columns of every export (and of the imports).
+
+Each export column is a `Field` whose `attribute` is an ORM path
+("membership__participant__last_name"), so the same declaration serves both the
+streamed export (`values_list` of the paths, see `moderation.exports`) and
+import-export's own object-by-object path. Column names are the field names, so an
+exported file can be edited and imported back.
+"""
+
+from import_export import fields, resources
+
+from core.models import Application, Membership, Participant, Task
+from moderation.models import MailingDelivery, Report
+
+
+def _field(path: str, name: str | None = None) -> fields.Field:
+    return fields.Field(attribute=path, column_name=name or path, readonly=True)
+
+
+class ExportResource(resources.ModelResource):
+    """A resource whose export is streamed; `personal_data` needs its permission."""
+
+    personal_data = True
+    name = ""
+
+    @classmethod
+    def get_display_name(cls) -> str:
+        return str(cls.verbose_name)
+
+    def stream_fields(self, selected: list[str] | None = None) -> list[fields.Field]:
+        """The export fields (all, or the selected ones), in export order."""
+        return self.get_export_fields(selected or None)
+
+
+class ParticipantResource(ExportResource):
+    name = "participants"
+    verbose_name = Participant._meta.verbose_name_plural
+
+    class Meta:
+        model = Participant
+        fields = [
+            "id",
+            "last_name",
+            "first_name",
+            "birth_date",
+            "city",
+            "phone",
+            "telegram_id",
+            "telegram_username",
+            "language",
+            "is_test",
+            "blocked_bot_at",
+            "created_at",
+        ]
+        export_order = fields
+
+
+class ApplicationResource(ExportResource):
+    name = "applications"
+    verbose_name = Application._meta.verbose_name_plural
+    last_name = _field("participant__last_name", "last_name")
+    first_name = _field("participant__first_name", "first_name")
+    phone = _field("participant__phone", "phone")
+    shift = _field("shift__title", "shift")
+    reviewed_by = _field("reviewed_by__username", "reviewed_by")
+
+    class Meta:
+        model = Application
+        fields = [
+            "id",
+            "last_name",
+            "first_name",
+            "phone",
+            "shift",
+            "status",
+            "decline_reason",
+            "created_at",
+            "reviewed_by",
+            "reviewed_at",
+        ]
+        export_order = fields
+
+
+class MembershipResource(ExportResource):
+    name = "memberships"
+    verbose_name = Membership._meta.verbose_name_plural
+    last_name = _field("participant__last_name", "last_name")
+    first_name = _field("participant__first_name", "first_name")
+    city = _field("participant__city", "city")
+    shift = _field("shift__title", "shift")
+
+    class Meta:
+        model = Membership
+        fields = [
+            "id",
+            "last_name",
+            "first_name",
+            "city",
+            "shift",
+            "status",
+            "points",
+            "created_at",
+            "excluded_at",
+        ]
+        export_order = fields
+
+
+class ReportResource(ExportResource):
+    name = "reports"
+    verbose_name = Report._meta.verbose_name_plural
+    last_name = _field("membership__participant__last_name", "last_name")
+    first_name = _field("membership__participant__first_name", "first_name")
+    shift = _field("day__shift__title", "shift")
+    date = _field("day__date", "date")
+    task = _field("day__task__title", "task")
+    reviewed_by = _field("reviewed_by__username", "reviewed_by")
+
+    class Meta:
+        model = Report
+        fields = [
+            "id",
+            "last_name",
+            "first_name",
+            "shift",
+            "date",
+            "task",
+            "status",
+            "attempts",
+            "submitted_at",
+            "reviewed_by",
+            "reviewed_at",
+            "decline_reason",
+        ]
+        export_order = fields
+
+
+class TaskResource(ExportResource):
+    name = "tasks"
+    personal_data = False
+    verbose_name = Task._meta.verbose_name_plural
+
+    class Meta:
+        model = Task
+        fields = ["id", "title", "description", "is_archived", "created_at"]
+        export_order = fields
+
+
+class MailingDeliveryResource(ExportResource):
+    name = "mailing_deliveries"
+    verbose_name = MailingDelivery._meta.verbose_name_plural
+    last_name = _field("participant__last_name", "last_name")
+    first_name = _field("participant__first_name", "first_name")
+
+    class Meta:
+        model = MailingDelivery
+        fields = [
+            "id",
+            "last_name",
+            "first_name",
+            "status",
+            "attempts",
+            "created_at",
+            "sent_at",
+            "last_error",
+            "text",
+        ]
+        export_order = fields
+
+
+EXPORT_RESOURCES: dict[str, type[ExportResource]] = {
+    resource.name: resource
+    for resource in (
+        ParticipantResource,
+        ApplicationResource,
+        MembershipResource,
+        ReportResource,
+        TaskResource,
+        MailingDeliveryResource,
+    )
+}
