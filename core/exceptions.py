@@ -78,3 +78,10 @@ class ApplicationNotPending(DomainError):
 
 class ReasonRequired(DomainError):
     message = _("A reason is required.")
+
+
+class ReportNotUnderReview(DomainError):
+    message = _(
+        "The report of %(participant)s for %(date)s is %(status)s, not under "
+        "review; it cannot be reviewed."
+    )

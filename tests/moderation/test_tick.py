@@ -1,0 +1,326 @@
+import datetime as dt
+import io
+
+import pytest
+import time_machine
+from django.core.management import CommandError, call_command
+from django_celery_beat.models import PeriodicTask
+
+from core.models import Membership, Shift
+from moderation.models import Report
+from moderation.services import (
+    application_approve,
+    clock,
+    report_approve,
+    report_decline,
+    tick,
+)
+from moderation.tasks import tick_task
+from notifications.models import OutboxMessage
+from tests.factories import (
+    ApplicationFactory,
+    ShiftFactory,
+    report_under_review,
+)
+
+pytestmark = pytest.mark.django_db
+
+START = dt.date(2027, 3, 1)
+UTC = dt.UTC
+
+
+def make_shift(**fields) -> Shift:
+    fields = {
+        "start_date": START,
+        "end_date": START + dt.timedelta(days=4),
+        "task_hour": 8,
+        "reminder_hour": 20,
+        **fields,
+    }
+    return ShiftFactory(**fields)
+
+
+def at(shift: Shift, day: int, hour: int, minute: int = 0) -> dt.datetime:
+    """The moment `hour:minute` local time on day `day` (1-based) of the shift."""
+    moment = shift.moment_at(shift.start_date + dt.timedelta(days=day - 1), hour)
+    return moment + dt.timedelta(minutes=minute)
+
+
+def members_of(shift: Shift, count: int, admin) -> list[Membership]:
+    """Approve `count` applications before the shift starts."""
+    before = shift.moment_at(shift.start_date - dt.timedelta(days=2), 12)
+    for _member in range(count):
+        application_approve(ApplicationFactory(shift=shift), by=admin, now=before)
+    return list(shift.memberships.order_by("pk"))
+
+
+def statuses(membership: Membership) -> list[str]:
+    return list(
+        membership.reports.order_by("day__date").values_list("status", flat=True)
+    )
+
+
+def sent(kind: str) -> list[OutboxMessage]:
+    return list(OutboxMessage.objects.filter(kind=kind).order_by("id"))
+
+
+def refreshed(shift: Shift) -> Shift:
+    shift.refresh_from_db()
+    return shift
+
+
+def test_tick_starts_shift_at_task_hour_of_start_date(admin_user):
+    shift = make_shift()
+    members_of(shift, 2, admin_user)
+
+    tick(now=at(shift, 1, 7, 59))
+    assert refreshed(shift).status == Shift.Status.PREPARING
+    assert sent(OutboxMessage.Kind.TASK) == []
+
+    result = tick(now=at(shift, 1, 8))
+
+    assert result.started == [shift]
+    assert refreshed(shift).status == Shift.Status.STARTED
+    assert shift.started_at == at(shift, 1, 8)
+    assert len(sent(OutboxMessage.Kind.TASK)) == 2
+
+
+def test_tick_twice_changes_nothing_more(admin_user):
+    shift = make_shift()
+    members_of(shift, 2, admin_user)
+    tick(now=at(shift, 1, 8))
+    tick(now=at(shift, 1, 20))
+    messages, reports = OutboxMessage.objects.count(), Report.objects.count()
+
+    result = tick(now=at(shift, 1, 20))
+
+    assert (result.started, result.days_opened, result.reminded) == ([], [], 0)
+    assert (OutboxMessage.objects.count(), Report.objects.count()) == (
+        messages,
+        reports,
+    )
+
+
+def test_tick_every_hour_runs_the_day(admin_user):
+    shift = make_shift()
+    first, second = members_of(shift, 2, admin_user)
+
+    for hour in range(24 + 9):
+        tick(now=at(shift, 1, 0) + dt.timedelta(hours=hour))
+        if hour == 12:
+            report_under_review(first.reports.get())
+
+    assert statuses(first) == ["reviewing", "waiting"]
+    assert statuses(second) == ["skipped", "waiting"]
+    assert len(sent(OutboxMessage.Kind.TASK)) == 4
+    reminders = sent(OutboxMessage.Kind.REMINDER)
+    assert [m.participant_id for m in reminders] == [second.participant_id]
+
+
+def test_tick_after_gap_catches_up_once(admin_user):
+    shift = make_shift(skip_limit=3)
+    member, _other = members_of(shift, 2, admin_user)
+    tick(now=at(shift, 1, 8))
+
+    result = tick(now=at(shift, 4, 10))
+    tick(now=at(shift, 4, 10, 1))
+
+    assert [day.date.day for day in result.days_opened] == [2, 3, 4]
+    assert statuses(member) == [
+        "skipped",
+        "not_participate",
+        "not_participate",
+        "waiting",
+    ]
+    tasks = sent(OutboxMessage.Kind.TASK)
+    assert [m.dedupe_key.split(":")[2] for m in tasks] == [
+        "2027-03-01",
+        "2027-03-01",
+        "2027-03-04",
+        "2027-03-04",
+    ]
+
+
+def test_tick_after_end_finishes_shift(admin_user):
+    shift = make_shift()
+    member, _other = members_of(shift, 2, admin_user)
+    tick(now=at(shift, 1, 8))
+
+    tick(now=at(shift, 5, 23))
+    tick(now=at(shift, 6, 7, 59))
+    assert refreshed(shift).status == Shift.Status.STARTED
+
+    result = tick(now=at(shift, 6, 8))
+
+    assert (result.days_opened, result.finished) == ([], [shift])
+    assert refreshed(shift).status == Shift.Status.FINISHED
+    assert statuses(member) == ["skipped"] + ["not_participate"] * 3 + ["skipped"]
+    assert len(sent(OutboxMessage.Kind.SHIFT)) == 2
+
+
+def test_tick_after_end_waits_for_reviews_then_finishes(admin_user, moderator):
+    shift = make_shift()
+    [member] = members_of(shift, 1, admin_user)
+    tick(now=at(shift, 5, 8))
+    report_under_review(member.reports.get(day__date=shift.end_date))
+
+    tick(now=at(shift, 6, 8))
+    assert refreshed(shift).status == Shift.Status.READY_FOR_COMPLETE
+    assert sent(OutboxMessage.Kind.SHIFT) == []
+
+    # A review that raced with the end left nothing to review: tick finishes it.
+    Report.objects.filter(status=Report.Status.REVIEWING).update(
+        status=Report.Status.APPROVED
+    )
+    tick(now=at(shift, 6, 8, 1))
+
+    assert refreshed(shift).status == Shift.Status.FINISHED
+    assert len(sent(OutboxMessage.Kind.SHIFT)) == 1
+
+
+def test_tick_honours_each_shifts_time_zone(admin_user):
+    yekaterinburg = make_shift(time_zone="Asia/Yekaterinburg")
+    members_of(yekaterinburg, 1, admin_user)
+    tick(now=at(yekaterinburg, 1, 8))
+    moscow = make_shift(
+        time_zone="Europe/Moscow",
+        start_date=yekaterinburg.end_date + dt.timedelta(days=1),
+        end_date=yekaterinburg.end_date + dt.timedelta(days=10),
+    )
+    members_of(moscow, 1, admin_user)
+    handover = dt.datetime.combine(moscow.start_date, dt.time(3), tzinfo=UTC)
+
+    # 08:00 in Yekaterinburg, 06:00 in Moscow.
+    tick(now=handover)
+    assert refreshed(yekaterinburg).status == Shift.Status.FINISHED
+    assert refreshed(moscow).status == Shift.Status.PREPARING
+
+    # 10:00 in Yekaterinburg, 07:59 in Moscow.
+    tick(now=handover + dt.timedelta(hours=1, minutes=59))
+    assert refreshed(moscow).status == Shift.Status.PREPARING
+
+    # 08:00 in Moscow.
+    tick(now=handover + dt.timedelta(hours=2))
+    assert refreshed(moscow).status == Shift.Status.STARTED
+    [task] = OutboxMessage.objects.filter(
+        kind=OutboxMessage.Kind.TASK, participant__memberships__shift=moscow
+    )
+    assert task.dedupe_key.startswith(f"day:{moscow.pk}:{moscow.start_date}:")
+
+
+def test_tick_command_at_moment(admin_user):
+    shift = make_shift()
+    members_of(shift, 1, admin_user)
+    out = io.StringIO()
+
+    call_command("tick", "--at", "2027-03-01T08:00:00+03:00", stdout=out)
+
+    assert refreshed(shift).status == Shift.Status.STARTED
+    assert "started 1, days opened 1, reminded 0, finished 0" in out.getvalue()
+
+
+def test_tick_command_naive_moment_is_in_settings_time_zone(settings, admin_user):
+    settings.TIME_ZONE = "Asia/Yekaterinburg"
+    shift = make_shift(time_zone="Europe/Moscow")
+
+    call_command("tick", "--at", "2027-03-01T09:59", stdout=io.StringIO())
+    assert refreshed(shift).status == Shift.Status.PREPARING
+
+    call_command("tick", "--at", "2027-03-01T10:00", stdout=io.StringIO())
+    assert refreshed(shift).status == Shift.Status.STARTED
+
+
+def test_tick_command_rejects_bad_moment():
+    with pytest.raises(CommandError, match="not an ISO date-time"):
+        call_command("tick", "--at", "tomorrow at eight")
+
+
+def test_tick_task_runs_tick_now(admin_user):
+    shift = make_shift()
+    members_of(shift, 1, admin_user)
+
+    with time_machine.travel(at(shift, 1, 8, 30), tick=False):
+        counts = tick_task.delay().get()
+
+    assert counts == {"started": 1, "days_opened": 1, "reminded": 0, "finished": 0}
+    assert refreshed(shift).started_at == at(shift, 1, 8, 30)
+
+
+def test_tick_periodic_task_runs_every_minute():
+    task = PeriodicTask.objects.get(task="moderation.tasks.tick_task")
+
+    assert task.enabled
+    assert task.crontab is not None
+    assert (task.crontab.minute, task.crontab.hour) == ("*", "*")
+    assert task.expire_seconds == 60
+
+
+def test_tick_reports_a_failing_job_and_runs_the_others(admin_user, monkeypatch):
+    shift = make_shift()
+    members_of(shift, 1, admin_user)
+
+    def broken(shift, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(clock, "reminders_send", broken)
+
+    result = tick(now=at(shift, 1, 8))
+
+    assert result.failed == [f"remind: {shift}"]
+    assert refreshed(shift).status == Shift.Status.STARTED
+    assert len(sent(OutboxMessage.Kind.TASK)) == 1
+    with pytest.raises(CommandError, match="failed: remind"):
+        call_command("tick", "--at", at(shift, 1, 9).isoformat(), stdout=io.StringIO())
+
+
+def test_tick_runs_a_whole_shift(admin_user, moderator):
+    """A shift starts, sends tasks, collects and reviews reports, reminds, skips,
+    excludes and finishes under `tick` alone."""
+    shift = make_shift(skip_limit=2, final_message="{name}: {points}")
+    keen, lazy, tester = members_of(shift, 3, admin_user)
+    tester.participant.is_test = True
+    tester.participant.save(update_fields=["is_test"])
+
+    for hour in range(0, 6 * 24 + 12, 1):
+        now = at(shift, 1, 0) + dt.timedelta(hours=hour)
+        tick(now=now)
+        today = shift.task_date(now)
+        if now.astimezone(shift.tz).hour == 12 and today <= shift.end_date:
+            report = keen.reports.get(day__date=today)
+            report_under_review(report)
+            if today.day == 2:
+                report_decline(report, by=moderator, reason="Blurred")
+                report_under_review(report)
+            if today < shift.end_date:
+                report_approve(report, by=moderator)
+
+    assert refreshed(shift).status == Shift.Status.READY_FOR_COMPLETE
+    last = keen.reports.get(day__date=shift.end_date)
+    report_approve(last, by=moderator)
+
+    assert refreshed(shift).status == Shift.Status.FINISHED
+    keen.refresh_from_db()
+    lazy.refresh_from_db()
+    tester.refresh_from_db()
+    assert (keen.status, keen.points) == ("active", 5)
+    assert statuses(keen) == ["approved"] * 5
+    assert lazy.status == "excluded"
+    assert statuses(lazy) == ["skipped", "skipped"]
+    assert tester.status == "active"
+    assert statuses(tester) == ["skipped"] * 5
+    final = sent(OutboxMessage.Kind.SHIFT)
+    assert sorted(m.text for m in final) == sorted(
+        [
+            f"{keen.participant.first_name}: 5",
+            f"{tester.participant.first_name}: 0",
+            # The exclusion notice.
+            f"{lazy.participant.first_name}, tasks skipped: 2, so you are no "
+            f"longer in the shift “{shift}”.",
+        ]
+    )
+    reminders = sent(OutboxMessage.Kind.REMINDER)
+    assert {m.participant_id for m in reminders} == {
+        lazy.participant_id,
+        tester.participant_id,
+    }
+    assert len(reminders) == 2 + 5
