@@ -19,6 +19,7 @@ from moderation.services.reviews import (
     report_approve,
     report_attempts_left,
     report_decline,
+    report_next_to_review,
 )
 from moderation.services.shifts import shift_cancel, shift_finish, shift_start
 
@@ -35,6 +36,7 @@ __all__ = [
     "report_approve",
     "report_attempts_left",
     "report_decline",
+    "report_next_to_review",
     "shift_cancel",
     "shift_finish",
     "shift_open_for_registration",

@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from core.exceptions import ReasonRequired, ReportNotUnderReview
@@ -141,3 +142,19 @@ def report_decline(
 def report_attempts_left(report: Report) -> int:
     """Return how many more photos the member may send for this report."""
     return max(report.day.shift.max_attempts - report.attempts, 0)
+
+
+def report_next_to_review(report: Report | None = None) -> Report | None:
+    """Return the report to review after `report`: the next one in the queue, else
+    the oldest other one under review (so skipping around the queue wraps)."""
+    queue = Report.objects.review_queue()
+    if report is None:
+        return queue.first()
+    if report.submitted_at is not None:
+        later = queue.filter(
+            Q(submitted_at__gt=report.submitted_at)
+            | Q(submitted_at=report.submitted_at, pk__gt=report.pk)
+        ).first()
+        if later is not None:
+            return later
+    return queue.exclude(pk=report.pk).first()
