@@ -38,6 +38,7 @@ def _lock_reviewing(report: Report) -> Report:
 def _record_verdict(
     report: Report, *, verdict: str, by: User | None, now: dt.datetime, reason: str
 ) -> None:
+    # A verdict's value is also the report's status ("approved" / "declined").
     report.status = verdict
     report.reviewed_by, report.reviewed_at = by, now
     report.decline_reason = reason

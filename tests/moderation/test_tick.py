@@ -1,11 +1,14 @@
 import datetime as dt
 import io
+import threading
 
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django_celery_beat.models import PeriodicTask
 
+from core.celery import app
 from core.models import Membership, Shift
 from moderation.models import Report
 from moderation.services import (
@@ -324,3 +327,48 @@ def test_tick_runs_a_whole_shift(admin_user, moderator):
         tester.participant_id,
     }
     assert len(reminders) == 2 + 5
+
+
+def test_tick_task_is_registered_for_beat():
+    app.loader.import_default_modules()
+
+    task = PeriodicTask.objects.get(name="Daily cycle: tick")
+
+    assert task.task in app.tasks
+    assert app.tasks[task.task].name == tick_task.name
+
+
+@pytest.mark.django_db(transaction=True)
+def test_tick_run_concurrently_does_the_work_once(admin_user):
+    """Beat and a hand-run `tick` at the same moment: no doubled report or message."""
+    shift = make_shift()
+    members_of(shift, 5, admin_user)
+    results, errors = [], []
+
+    def run(moment: dt.datetime, barrier: threading.Barrier) -> None:
+        try:
+            barrier.wait(timeout=10)
+            results.append(tick(now=moment))
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    for moment in (at(shift, 1, 8), at(shift, 1, 20)):
+        barrier = threading.Barrier(3)
+        threads = [
+            threading.Thread(target=run, args=(moment, barrier)) for _thread in range(3)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+
+    assert errors == []
+    assert [result.failed for result in results] == [[]] * 6
+    assert refreshed(shift).status == Shift.Status.STARTED
+    assert sum(len(result.started) for result in results) == 1
+    assert sum(len(result.days_opened) for result in results) == 1
+    assert Report.objects.filter(day__shift=shift).count() == 5
+    assert len(sent(OutboxMessage.Kind.TASK)) == 5
+    assert len(sent(OutboxMessage.Kind.REMINDER)) == 5
