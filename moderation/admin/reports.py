@@ -3,14 +3,10 @@
 from typing import Any
 
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
@@ -23,13 +19,9 @@ from unfold.decorators import display
 
 from core.admin_actions import apply_service
 from moderation.admin.labels import STATUS_COLOURS
-from moderation.admin.review import ReportDeclineForm, review_context
+from moderation.admin.review import ReviewViewsMixin, review_context
 from moderation.models import Report, Submission
-from moderation.services import (
-    report_approve,
-    report_decline,
-    report_next_to_review,
-)
+from moderation.services import report_approve
 
 
 def _latest_submission() -> QuerySet:
@@ -37,7 +29,7 @@ def _latest_submission() -> QuerySet:
 
 
 @admin.register(Report)
-class ReportAdmin(ModelAdmin):
+class ReportAdmin(ReviewViewsMixin, ModelAdmin):
     list_display = [
         "show_photo",
         "show_participant",
@@ -247,86 +239,3 @@ class ReportAdmin(ModelAdmin):
             show_save_and_add_another=False,
         )
         return super().change_view(request, object_id, form_url, extra_context)
-
-    def approve_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        report = self._review_target(request, object_id)
-        if request.method == "POST":
-            apply_service(request, [report], report_approve)
-        return HttpResponseRedirect(self._after_review(request, report))
-
-    def decline_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        report = self._review_target(request, object_id)
-        response = self._decline(request, Report.objects.filter(pk=report.pk))
-        return response or HttpResponseRedirect(self._after_review(request, report))
-
-    def next_view(self, request: HttpRequest) -> HttpResponse:
-        """Open the oldest report under review, or the empty queue."""
-        if not self.has_view_or_change_permission(request):
-            raise PermissionDenied
-        report = report_next_to_review()
-        if report is None:
-            return HttpResponseRedirect(queue_url())
-        return HttpResponseRedirect(
-            reverse("admin:moderation_report_change", args=[report.pk])
-        )
-
-    def _review_target(self, request: HttpRequest, object_id: str) -> Report:
-        if not self.has_review_permission(request):
-            raise PermissionDenied
-        return get_object_or_404(Report, pk=object_id)
-
-    def _after_review(self, request: HttpRequest, report: Report) -> str:
-        """Back to the list the review came from, else on to the next report."""
-        back = request.POST.get("next", "")
-        if back and url_has_allowed_host_and_scheme(
-            back, allowed_hosts={request.get_host()}
-        ):
-            return back
-        following = report_next_to_review(report)
-        if following is None:
-            return queue_url()
-        return reverse("admin:moderation_report_change", args=[following.pk])
-
-    def _decline(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        """Decline with the reason chosen; ask for it on a page of its own first."""
-        if not self.has_review_permission(request):
-            raise PermissionDenied
-        form = ReportDeclineForm(request.POST if "decline" in request.POST else None)
-        if form.is_valid():
-
-            def decline(report: Report, *, by: Any) -> Report:
-                return report_decline(
-                    report,
-                    by=by,
-                    reason=form.reason_for(report.membership.participant),
-                )
-
-            apply_service(
-                request,
-                queryset.select_related("membership__participant"),
-                decline,
-            )
-            return None
-        return TemplateResponse(
-            request,
-            "admin/moderation/report/decline.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": gettext("Decline reports"),
-                "form": form,
-                "reports": queryset.select_related(
-                    "membership__participant", "day__task"
-                ),
-                "opts": self.model._meta,
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-                "media": self.media,
-            },
-        )
-
-
-def queue_url() -> str:
-    """The list of reports under review, oldest first."""
-    return (
-        reverse("admin:moderation_report_changelist")
-        + f"?status__exact={Report.Status.REVIEWING}"
-    )

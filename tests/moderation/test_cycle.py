@@ -6,64 +6,32 @@ from django.core.files.base import ContentFile
 from core.exceptions import ShiftWrongStatus
 from core.models import Membership, Shift
 from moderation.models import Report
-from moderation.services import (
-    application_approve,
-    day_open,
-    membership_exclude,
-    reminders_send,
-)
+from moderation.services import application_approve, day_open, membership_exclude
 from notifications.models import OutboxMessage
-from tests.factories import (
-    ApplicationFactory,
-    MembershipFactory,
-    ShiftFactory,
-    report_under_review,
+from tests.factories import ApplicationFactory, MembershipFactory, report_under_review
+from tests.moderation.days import (
+    START,
+    at,
+    date_of,
+    make_shift,
+    report_of,
+    started_shift,
+    statuses,
 )
 
 pytestmark = pytest.mark.django_db
 
-START = dt.date(2027, 3, 1)
 UTC = dt.UTC
-
-
-def make_shift(**fields) -> Shift:
-    fields = {
-        "start_date": START,
-        "end_date": START + dt.timedelta(days=9),
-        "status": Shift.Status.STARTED,
-        "task_hour": 8,
-        "reminder_hour": 20,
-        **fields,
-    }
-    return ShiftFactory(**fields)
 
 
 @pytest.fixture
 def shift():
-    return make_shift()
-
-
-def at(shift: Shift, day: int, hour: int, minute: int = 0) -> dt.datetime:
-    """The moment `hour:minute` local time on day `day` (1-based) of the shift."""
-    moment = shift.moment_at(START + dt.timedelta(days=day - 1), hour)
-    return moment + dt.timedelta(minutes=minute)
-
-
-def report_of(membership: Membership, day: int) -> Report:
-    return Report.objects.get(
-        membership=membership, day__date=START + dt.timedelta(days=day - 1)
-    )
+    return started_shift()
 
 
 def day_key(shift: Shift, day: int) -> str:
     """The start of the deduplication key of day `day`'s task messages."""
-    return f"day:{shift.pk}:{START + dt.timedelta(days=day - 1)}:"
-
-
-def statuses(membership: Membership) -> list[str]:
-    return list(
-        membership.reports.order_by("day__date").values_list("status", flat=True)
-    )
+    return f"day:{shift.pk}:{date_of(shift, day)}:"
 
 
 def kinds(outbox) -> list[str]:
@@ -131,7 +99,7 @@ def test_day_open_twice_does_nothing_more(shift, outbox):
 
 
 def test_day_open_needs_started_shift():
-    shift = make_shift(status=Shift.Status.PREPARING)
+    shift = make_shift()
 
     with pytest.raises(ShiftWrongStatus):
         day_open(shift, now=at(shift, 1, 8))
@@ -155,7 +123,7 @@ def test_day_open_skips_only_yesterdays_unsent_reports(shift):
 
 
 def test_day_open_excludes_at_skip_limit_and_tells(outbox):
-    shift = make_shift(skip_limit=2)
+    shift = started_shift(skip_limit=2)
     lazy = MembershipFactory(shift=shift, participant__first_name="Petya")
     once = MembershipFactory(shift=shift)
     day_open(shift, now=at(shift, 1, 8))
@@ -179,7 +147,7 @@ def test_day_open_excludes_at_skip_limit_and_tells(outbox):
 
 
 def test_day_open_never_excludes_test_participants(outbox):
-    shift = make_shift(skip_limit=1)
+    shift = started_shift(skip_limit=1)
     tester = MembershipFactory(shift=shift, participant__is_test=True)
     day_open(shift, now=at(shift, 1, 8))
 
@@ -251,7 +219,7 @@ def test_day_open_catch_up_after_gap(shift, outbox):
 
 
 def test_day_open_catch_up_excludes_in_order():
-    shift = make_shift(skip_limit=1)
+    shift = started_shift(skip_limit=1)
     member = MembershipFactory(shift=shift)
     day_open(shift, now=at(shift, 1, 8))
 
@@ -263,66 +231,12 @@ def test_day_open_catch_up_excludes_in_order():
     assert statuses(member) == ["skipped"]
 
 
-def test_reminders_send_at_reminder_hour_to_waiting_only(shift, outbox):
-    waiting, sent = MembershipFactory.create_batch(2, shift=shift)
-    excluded = MembershipFactory(shift=shift)
-    day_open(shift, now=at(shift, 1, 8))
-    report_under_review(report_of(sent, 1))
-    membership_exclude(excluded, by=None, skipped=5)
-
-    assert reminders_send(shift, now=at(shift, 1, 19, 59)) == 0
-    assert reminders_send(shift, now=at(shift, 1, 20)) == 1
-
-    [reminder] = [m for m in outbox() if m.kind == OutboxMessage.Kind.REMINDER]
-    assert reminder.participant_id == waiting.participant_id
-    task = shift.days.get(date=START).task
-    assert reminder.text == (
-        f"⏰ {waiting.participant.first_name}, today's photo for “{task}” has not "
-        "come yet. There is still time!"
-    )
-    assert reminder.dedupe_key == f"reminder:{shift.pk}:2027-03-01:{waiting.pk}"
-
-
-def test_reminders_send_twice_reminds_once(shift, outbox):
-    MembershipFactory(shift=shift)
-    day_open(shift, now=at(shift, 1, 8))
-
-    reminders_send(shift, now=at(shift, 1, 20))
-    again = reminders_send(shift, now=at(shift, 1, 21))
-
-    assert again == 0
-    assert kinds(outbox).count(OutboxMessage.Kind.REMINDER) == 1
-
-
-def test_reminders_send_not_for_a_day_not_opened(shift, outbox):
-    MembershipFactory(shift=shift)
-
-    assert reminders_send(shift, now=at(shift, 1, 20)) == 0
-
-
-def test_reminders_send_none_when_day_opened_after_reminder_hour(shift, outbox):
-    MembershipFactory(shift=shift)
-    day_open(shift, now=at(shift, 1, 22))
-
-    assert reminders_send(shift, now=at(shift, 1, 22, 1)) == 0
-    assert kinds(outbox) == [OutboxMessage.Kind.TASK]
-
-
-def test_reminders_send_hour_before_task_hour_is_next_morning(outbox):
-    shift = make_shift(task_hour=9, reminder_hour=7)
-    MembershipFactory(shift=shift)
-    day_open(shift, now=at(shift, 1, 9))
-
-    assert reminders_send(shift, now=at(shift, 1, 23)) == 0
-    assert reminders_send(shift, now=at(shift, 2, 7)) == 1
-
-
 @pytest.mark.parametrize(
     ("time_zone", "opens_at_utc"),
     [("Asia/Yekaterinburg", dt.time(3)), ("Europe/Moscow", dt.time(5))],
 )
 def test_day_open_at_task_hour_of_shift_time_zone(time_zone, opens_at_utc):
-    shift = make_shift(time_zone=time_zone)
+    shift = started_shift(time_zone=time_zone)
     member = MembershipFactory(shift=shift)
     opens = dt.datetime.combine(START, opens_at_utc, tzinfo=UTC)
 

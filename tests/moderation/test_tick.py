@@ -1,75 +1,19 @@
 import datetime as dt
-import io
 import threading
 
 import pytest
-import time_machine
-from django.core.management import CommandError, call_command
 from django.db import connection
-from django_celery_beat.models import PeriodicTask
 
-from core.celery import app
-from core.models import Membership, Shift
+from core.models import Shift
 from moderation.models import Report
-from moderation.services import (
-    application_approve,
-    clock,
-    report_approve,
-    report_decline,
-    tick,
-)
-from moderation.tasks import tick_task
+from moderation.services import report_approve, report_decline, tick
 from notifications.models import OutboxMessage
-from tests.factories import (
-    ApplicationFactory,
-    ShiftFactory,
-    report_under_review,
-)
+from tests.factories import report_under_review
+from tests.moderation.days import at, make_shift, members_of, refreshed, sent, statuses
 
 pytestmark = pytest.mark.django_db
 
-START = dt.date(2027, 3, 1)
 UTC = dt.UTC
-
-
-def make_shift(**fields) -> Shift:
-    fields = {
-        "start_date": START,
-        "end_date": START + dt.timedelta(days=4),
-        "task_hour": 8,
-        "reminder_hour": 20,
-        **fields,
-    }
-    return ShiftFactory(**fields)
-
-
-def at(shift: Shift, day: int, hour: int, minute: int = 0) -> dt.datetime:
-    """The moment `hour:minute` local time on day `day` (1-based) of the shift."""
-    moment = shift.moment_at(shift.start_date + dt.timedelta(days=day - 1), hour)
-    return moment + dt.timedelta(minutes=minute)
-
-
-def members_of(shift: Shift, count: int, admin) -> list[Membership]:
-    """Approve `count` applications before the shift starts."""
-    before = shift.moment_at(shift.start_date - dt.timedelta(days=2), 12)
-    for _member in range(count):
-        application_approve(ApplicationFactory(shift=shift), by=admin, now=before)
-    return list(shift.memberships.order_by("pk"))
-
-
-def statuses(membership: Membership) -> list[str]:
-    return list(
-        membership.reports.order_by("day__date").values_list("status", flat=True)
-    )
-
-
-def sent(kind: str) -> list[OutboxMessage]:
-    return list(OutboxMessage.objects.filter(kind=kind).order_by("id"))
-
-
-def refreshed(shift: Shift) -> Shift:
-    shift.refresh_from_db()
-    return shift
 
 
 def test_tick_starts_shift_at_task_hour_of_start_date(admin_user):
@@ -211,71 +155,6 @@ def test_tick_honours_each_shifts_time_zone(admin_user):
     assert task.dedupe_key.startswith(f"day:{moscow.pk}:{moscow.start_date}:")
 
 
-def test_tick_command_at_moment(admin_user):
-    shift = make_shift()
-    members_of(shift, 1, admin_user)
-    out = io.StringIO()
-
-    call_command("tick", "--at", "2027-03-01T08:00:00+03:00", stdout=out)
-
-    assert refreshed(shift).status == Shift.Status.STARTED
-    assert "started 1, days opened 1, reminded 0, finished 0" in out.getvalue()
-
-
-def test_tick_command_naive_moment_is_in_settings_time_zone(settings, admin_user):
-    settings.TIME_ZONE = "Asia/Yekaterinburg"
-    shift = make_shift(time_zone="Europe/Moscow")
-
-    call_command("tick", "--at", "2027-03-01T09:59", stdout=io.StringIO())
-    assert refreshed(shift).status == Shift.Status.PREPARING
-
-    call_command("tick", "--at", "2027-03-01T10:00", stdout=io.StringIO())
-    assert refreshed(shift).status == Shift.Status.STARTED
-
-
-def test_tick_command_rejects_bad_moment():
-    with pytest.raises(CommandError, match="not an ISO date-time"):
-        call_command("tick", "--at", "tomorrow at eight")
-
-
-def test_tick_task_runs_tick_now(admin_user):
-    shift = make_shift()
-    members_of(shift, 1, admin_user)
-
-    with time_machine.travel(at(shift, 1, 8, 30), tick=False):
-        counts = tick_task.delay().get()
-
-    assert counts == {"started": 1, "days_opened": 1, "reminded": 0, "finished": 0}
-    assert refreshed(shift).started_at == at(shift, 1, 8, 30)
-
-
-def test_tick_periodic_task_runs_every_minute():
-    task = PeriodicTask.objects.get(task="moderation.tasks.tick_task")
-
-    assert task.enabled
-    assert task.crontab is not None
-    assert (task.crontab.minute, task.crontab.hour) == ("*", "*")
-    assert task.expire_seconds == 60
-
-
-def test_tick_reports_a_failing_job_and_runs_the_others(admin_user, monkeypatch):
-    shift = make_shift()
-    members_of(shift, 1, admin_user)
-
-    def broken(shift, **kwargs):
-        raise RuntimeError("disk full")
-
-    monkeypatch.setattr(clock, "reminders_send", broken)
-
-    result = tick(now=at(shift, 1, 8))
-
-    assert result.failed == [f"remind: {shift}"]
-    assert refreshed(shift).status == Shift.Status.STARTED
-    assert len(sent(OutboxMessage.Kind.TASK)) == 1
-    with pytest.raises(CommandError, match="failed: remind"):
-        call_command("tick", "--at", at(shift, 1, 9).isoformat(), stdout=io.StringIO())
-
-
 def test_tick_runs_a_whole_shift(admin_user, moderator):
     """A shift starts, sends tasks, collects and reviews reports, reminds, skips,
     excludes and finishes under `tick` alone."""
@@ -327,15 +206,6 @@ def test_tick_runs_a_whole_shift(admin_user, moderator):
         tester.participant_id,
     }
     assert len(reminders) == 2 + 5
-
-
-def test_tick_task_is_registered_for_beat():
-    app.loader.import_default_modules()
-
-    task = PeriodicTask.objects.get(name="Daily cycle: tick")
-
-    assert task.task in app.tasks
-    assert app.tasks[task.task].name == tick_task.name
 
 
 @pytest.mark.django_db(transaction=True)
