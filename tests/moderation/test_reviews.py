@@ -1,6 +1,8 @@
 import datetime as dt
+import threading
 
 import pytest
+from django.db import connection
 
 from core.exceptions import ReasonRequired, ReportNotUnderReview
 from core.models import Shift
@@ -204,3 +206,38 @@ def test_report_review_leaves_started_shift_alone(shift, report, moderator):
 
     shift.refresh_from_db()
     assert shift.status == Shift.Status.STARTED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_report_approve_by_two_moderators_at_once_counts_once(moderator, admin_user):
+    shift = ShiftFactory(
+        start_date=START, end_date=START + dt.timedelta(days=9), status="started"
+    )
+    report = ReportFactory(membership__shift=shift, day=shift.days.get(date=START))
+    report_under_review(report)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def review(user) -> None:
+        try:
+            barrier.wait(timeout=10)
+            report_approve(Report.objects.get(pk=report.pk), by=user)
+            outcomes.append("approved")
+        except ReportNotUnderReview:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=review, args=(user,))
+        for user in (moderator, admin_user)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(outcomes) == ["approved", "refused"]
+    report.membership.refresh_from_db()
+    assert report.membership.points == 1
+    assert OutboxMessage.objects.filter(kind=OutboxMessage.Kind.REVIEW).count() == 1
