@@ -82,3 +82,10 @@ class ReasonRequired(DomainError):
 
 class DigestNoRecipients(DomainError):
     message = _("Digest “%(digest)s” has no recipient with an email address.")
+
+
+class ReportNotUnderReview(DomainError):
+    message = _(
+        "The report of %(participant)s for %(date)s is %(status)s, not under "
+        "review; it cannot be reviewed."
+    )

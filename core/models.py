@@ -212,6 +212,13 @@ class Shift(TimeStampedModel):
     def moment_at(self, day: dt.date, hour: int) -> dt.datetime:
         return dt.datetime.combine(day, dt.time(hour), tzinfo=self.tz)
 
+    def reminder_at(self, day: dt.date) -> dt.datetime:
+        """Return when the reminder of task day `day` is due: the first reminder
+        hour after that day's task hour (the next morning if it comes earlier)."""
+        if self.reminder_hour > self.task_hour:
+            return self.moment_at(day, self.reminder_hour)
+        return self.moment_at(day + dt.timedelta(days=1), self.reminder_hour)
+
     def is_registration_open(self, moment: dt.datetime | None = None) -> bool:
         if self.status == self.Status.PREPARING:
             return True
@@ -242,6 +249,9 @@ class ShiftDay(models.Model):
     task = models.ForeignKey(
         "Task", on_delete=models.PROTECT, related_name="days", verbose_name=_("task")
     )
+    # Set by the daily cycle, so that a job already done is not redone each minute.
+    opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("reminders sent at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("day of the plan")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import environ
 from django.templatetags.static import static
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -309,6 +309,15 @@ UNFOLD = {
             {
                 "title": _("Moderation"),
                 "items": [
+                    {
+                        "title": _("Review queue"),
+                        "icon": "fact_check",
+                        "link": lambda request: (
+                            f"{reverse('admin:moderation_report_changelist')}"
+                            "?status__exact=reviewing"
+                        ),
+                        "permission": _can("moderation.review_report"),
+                    },
                     _admin_item(_("Reports"), "photo_library", "report", "moderation"),
                 ],
             },

@@ -16,6 +16,10 @@ class ReportQuerySet(models.QuerySet):
     def waiting(self) -> "ReportQuerySet":
         return self.filter(status=Report.Status.WAITING)
 
+    def review_queue(self) -> "ReportQuerySet":
+        """Reports under review, oldest photo first (the partial index's order)."""
+        return self.reviewing().order_by("submitted_at", "id")
+
 
 class Report(models.Model):
     """A member's report for one day: waiting for a photo, under review, or decided."""

@@ -37,6 +37,10 @@ TEXTS = {
     "shift_finished": _(
         "🏁 {name}, the shift “{shift}” is over. Your points: {points}. Thank you!"
     ),
+    # Labels of the day's task keyboard; the bot answers their callback data
+    # ("skip", "balance").
+    "button_skip_task": _("Skip task"),
+    "button_balance": _("My balance"),
 }
 
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from core.models import Application, Membership, Participant, Shift, Task, User
 from core.roles import sync_roles
 from core.services import shift_create
-from moderation.models import Report
+from moderation.models import Report, Submission
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -107,3 +107,25 @@ class ReportFactory(factory.django.DjangoModelFactory):
 
     membership = factory.SubFactory(MembershipFactory)
     day = factory.LazyAttribute(lambda report: report.membership.shift.days.first())
+
+
+class SubmissionFactory(factory.django.DjangoModelFactory):
+    """A photo sent for a report; see `report_under_review` for the usual way."""
+
+    class Meta:
+        model = Submission
+
+    report = factory.SubFactory(ReportFactory, status=Report.Status.REVIEWING)
+    attempt = factory.LazyAttribute(lambda submission: submission.report.attempts or 1)
+    photo = factory.django.ImageField(width=64, height=48, color="teal")
+    telegram_file_id = factory.Sequence(lambda n: f"file-{n}")
+    telegram_file_unique_id = factory.Sequence(lambda n: f"unique-{n}")
+
+
+def report_under_review(report: Report, **submission: object) -> Submission:
+    """Put `report` under review with one more photo, as the bot's submit does."""
+    report.status = Report.Status.REVIEWING
+    report.attempts += 1
+    report.submitted_at = submission.pop("at", None) or timezone.now()
+    report.save(update_fields=["status", "attempts", "submitted_at"])
+    return SubmissionFactory(report=report, attempt=report.attempts, **submission)

@@ -14,7 +14,8 @@ from notifications.models import OutboxMessage
 from notifications.services import message_enqueue
 
 
-def _lock(shift: Shift, *expected: Shift.Status) -> Shift:
+def lock_shift(shift: Shift, *expected: Shift.Status) -> Shift:
+    """Lock the shift's row; refuse with `ShiftWrongStatus` unless it is `expected`."""
     locked = Shift.objects.select_for_update().get(pk=shift.pk)
     if locked.status not in expected:
         raise ShiftWrongStatus(
@@ -30,7 +31,7 @@ def shift_start(
     shift: Shift, *, by: User | None, now: dt.datetime | None = None
 ) -> Shift:
     """Start a preparing shift; its days open at the task hour from the start date."""
-    shift = _lock(shift, Shift.Status.PREPARING)
+    shift = lock_shift(shift, Shift.Status.PREPARING)
     shift.status = Shift.Status.STARTED
     shift.started_at = now or timezone.now()
     shift.save(update_fields=["status", "started_at", "updated_at"])
@@ -40,7 +41,7 @@ def shift_start(
 @transaction.atomic
 def shift_cancel(shift: Shift, *, by: User | None, reason: str) -> Shift:
     """Cancel a preparing shift: pending applications are declined and applicants told."""
-    shift = _lock(shift, Shift.Status.PREPARING)
+    shift = lock_shift(shift, Shift.Status.PREPARING)
     shift.status = Shift.Status.CANCELLED
     shift.cancelled_at = timezone.now()
     shift.save(update_fields=["status", "cancelled_at", "updated_at"])
@@ -59,10 +60,12 @@ def shift_finish(
     final message with their points.
     """
     now = now or timezone.now()
-    shift = _lock(shift, Shift.Status.STARTED, Shift.Status.READY_FOR_COMPLETE)
+    shift = lock_shift(shift, Shift.Status.STARTED, Shift.Status.READY_FOR_COMPLETE)
     if shift.status == Shift.Status.STARTED:
         if shift.task_date(now) <= shift.end_date:
             raise ShiftNotOver(shift=shift.title, end_date=shift.end_date)
+        # The last day is over: reports still without a photo will never get one.
+        reports_skip_unsent(shift)
         if Report.objects.reviewing().filter(day__shift=shift).exists():
             shift.status = Shift.Status.READY_FOR_COMPLETE
             shift.save(update_fields=["status", "updated_at"])
@@ -72,6 +75,18 @@ def shift_finish(
     shift.save(update_fields=["status", "finished_at", "updated_at"])
     _send_final_messages(shift)
     return shift
+
+
+def reports_skip_unsent(shift: Shift, *, before: dt.date | None = None) -> int:
+    """Mark the shift's reports still waiting for a photo as skipped; return how many.
+
+    With `before`, only those of earlier days: the task day ends at the next one's
+    task hour, and a report unsent by then is skipped.
+    """
+    reports = Report.objects.waiting().filter(day__shift=shift)
+    if before is not None:
+        reports = reports.filter(day__date__lt=before)
+    return reports.update(status=Report.Status.SKIPPED)
 
 
 def _send_final_messages(shift: Shift) -> None:
