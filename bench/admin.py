@@ -254,10 +254,12 @@ def main() -> int:
     print(f"{'page':<42} {'p50 ms':>8} {'p95 ms':>8} {'q@20':>5} {'q@100':>6}  verdict")
     failed = 0
     for name, url, model_admin in changelist_urls():
-        timings, queries_small, sqls = measure(client, url, args.runs)
-        queries_large = queries_small
+        timings, _queries, sqls = measure(client, url, args.runs)
+        queries_small = queries_large = _queries
         if model_admin is not None:
             saved = model_admin.list_per_page
+            model_admin.list_per_page = 20
+            _timings, queries_small, _sqls = measure(client, url, 1)
             model_admin.list_per_page = 100
             _timings, queries_large, _sqls = measure(client, url, 1)
             model_admin.list_per_page = saved

@@ -17,6 +17,7 @@ from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationFo
 from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
 from core.models import Participant, Task, User
+from core.paginators import EstimatedCountPaginator
 
 admin.site.unregister(Group)
 
@@ -66,6 +67,8 @@ class ParticipantAdmin(ModelAdmin):
     search_fields = ["last_name", "first_name", "phone", "telegram_username", "city"]
     readonly_fields = ["telegram_id", "blocked_bot_at", "created_at", "updated_at"]
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    list_per_page = 50
     fieldsets = [
         (None, {"fields": ["first_name", "last_name", "birth_date", "city", "phone"]}),
         (

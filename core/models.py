@@ -83,6 +83,12 @@ class Participant(TimeStampedModel):
         verbose_name_plural = _("participants")
         ordering = ["last_name", "first_name", "id"]
         permissions = [("export_personal_data", _("Can export personal data"))]
+        indexes = [
+            # Serves the default ordering of the participants list.
+            models.Index(
+                fields=["last_name", "first_name", "id"], name="participant_name_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.last_name} {self.first_name}".strip()
@@ -393,6 +399,10 @@ class Membership(TimeStampedModel):
         verbose_name = _("member")
         verbose_name_plural = _("members")
         ordering = ["-points", "participant__last_name"]
+        indexes = [
+            # Serves the members list, best first, without sorting every member.
+            models.Index(fields=["-points", "-id"], name="membership_points_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["participant", "shift"], name="membership_unique"

@@ -1,7 +1,16 @@
 import pytest
+from django.core.cache import cache
 
 from core import roles
 from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _cache_cleared():
+    """Each test starts with an empty cache (Redis outlives a test)."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

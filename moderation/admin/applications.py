@@ -52,6 +52,8 @@ class ApplicationAdmin(StreamingExportMixin, ModelAdmin):
     actions = ["approve_selected", "decline_selected"]
     actions_detail = ["approve_detail", "decline_detail"]
     show_full_result_count = False
+    ordering = ["-id"]
+    list_per_page = 50
 
     def has_add_permission(self, request) -> bool:
         # Applications come from participants through the bot.

@@ -62,6 +62,10 @@ class MembershipAdmin(StreamingExportMixin, ModelAdmin):
         (_("Calendar"), {"fields": ["show_streak", "show_calendar"]}),
     ]
     show_full_result_count = False
+    # Without the participant's name as tie-breaker: sorting by a joined column
+    # would sort every member of every shift for each page.
+    ordering = ["-points", "-id"]
+    list_per_page = 50
 
     class Media:
         css = {"all": ["moderation/review.css"]}

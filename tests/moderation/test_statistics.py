@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -178,6 +179,21 @@ def test_dashboard_moderator_sees_review_charts_only(client, moderator, programm
     assert 'data-testid="chart-per-day"' in content
     assert 'data-testid="hardest-tasks"' not in content
     assert 'data-testid="mailing-delivery"' not in content
+
+
+def test_dashboard_charts_are_computed_once_per_cache_period(client_admin, programme):
+    client_admin.get(reverse("admin:index"))
+    with CaptureQueriesContext(connection) as first:
+        client_admin.get(reverse("admin:index"))
+    cache.clear()
+
+    with CaptureQueriesContext(connection) as uncached:
+        client_admin.get(reverse("admin:index"))
+
+    assert len(first) < len(uncached)
+    assert not any(
+        '"moderation_submission"' in q["sql"] for q in first.captured_queries
+    )
 
 
 def test_shift_statistics_page_filters_by_period(client_admin, programme):
