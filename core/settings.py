@@ -364,7 +364,9 @@ EXPORT_PROGRESS_ROWS = 10_000
 # An import writes nothing unless every row is valid.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
-UNFOLD["SIDEBAR"]["navigation"].append(
+# Before "System", which stays last.
+UNFOLD["SIDEBAR"]["navigation"].insert(
+    -1,
     {
         "title": _("Data"),
         "items": [
@@ -387,5 +389,5 @@ UNFOLD["SIDEBAR"]["navigation"].append(
                 "permission": lambda request: request.user.is_staff,
             },
         ],
-    }
+    },
 )
