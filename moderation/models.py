@@ -16,6 +16,15 @@ class ReportQuerySet(models.QuerySet):
     def waiting(self) -> "ReportQuerySet":
         return self.filter(status=Report.Status.WAITING)
 
+    def waiting_from_active_members(self, day: ShiftDay) -> "ReportQuerySet":
+        """The day's reports still waiting for a photo from an active member."""
+        return (
+            self.waiting()
+            .filter(day=day, membership__status=Membership.Status.ACTIVE)
+            .select_related("membership__participant")
+            .order_by("membership_id")
+        )
+
     def review_queue(self) -> "ReportQuerySet":
         """Reports under review, oldest photo first (the partial index's order)."""
         return self.reviewing().order_by("submitted_at", "id")

@@ -39,3 +39,15 @@ def outbox(db):
     from notifications.models import OutboxMessage
 
     return lambda: list(OutboxMessage.objects.order_by("id"))
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Skip `@pytest.mark.postgres` tests (row locks, concurrency) on SQLite."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (DATABASE_URL)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)

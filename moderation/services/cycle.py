@@ -96,13 +96,7 @@ def _reports_create(day: ShiftDay, status: str) -> None:
 
 def _tasks_send(day: ShiftDay) -> None:
     task = day.task
-    reports = (
-        Report.objects.waiting()
-        .filter(day=day, membership__status=Membership.Status.ACTIVE)
-        .select_related("membership__participant")
-        .order_by("membership_id")
-    )
-    for report in reports:
+    for report in Report.objects.waiting_from_active_members(day):
         participant = report.membership.participant
         message_enqueue(
             participant,
@@ -203,13 +197,7 @@ def reminders_send(shift: Shift, *, now: dt.datetime | None = None) -> int:
         return 0
     reminded = 0
     if day.opened_at < remind_at:
-        reports = (
-            Report.objects.waiting()
-            .filter(day=day, membership__status=Membership.Status.ACTIVE)
-            .select_related("membership__participant")
-            .order_by("membership_id")
-        )
-        for report in reports:
+        for report in Report.objects.waiting_from_active_members(day):
             participant = report.membership.participant
             message_enqueue(
                 participant,

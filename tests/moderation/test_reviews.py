@@ -208,6 +208,7 @@ def test_report_review_leaves_started_shift_alone(shift, report, moderator):
     assert shift.status == Shift.Status.STARTED
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_report_approve_by_two_moderators_at_once_counts_once(moderator, admin_user):
     shift = ShiftFactory(

@@ -208,6 +208,7 @@ def test_tick_runs_a_whole_shift(admin_user, moderator):
     assert len(reminders) == 2 + 5
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_tick_run_concurrently_does_the_work_once(admin_user):
     """Beat and a hand-run `tick` at the same moment: no doubled report or message."""
