@@ -7,13 +7,35 @@ from moderation.services.applications import (
     first_task_at,
     shift_open_for_registration,
 )
+from moderation.services.reports import (
+    ParticipantOverview,
+    membership_current,
+    membership_skipped_count,
+    participant_balance,
+    participant_overview,
+    report_photo_check,
+    report_skip,
+    report_skip_check,
+    report_submit,
+    report_today,
+)
 from moderation.services.shifts import shift_cancel, shift_finish, shift_start
 
 __all__ = [
+    "ParticipantOverview",
     "application_approve",
     "application_decline",
     "application_submit",
     "first_task_at",
+    "membership_current",
+    "membership_skipped_count",
+    "participant_balance",
+    "participant_overview",
+    "report_photo_check",
+    "report_skip",
+    "report_skip_check",
+    "report_submit",
+    "report_today",
     "shift_cancel",
     "shift_finish",
     "shift_open_for_registration",
