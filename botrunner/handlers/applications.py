@@ -9,7 +9,7 @@ from botrunner import keyboards, texts
 from botrunner.replies import acknowledge, drop_buttons, reply, reply_error
 from core.exceptions import DomainError, ParticipantNotRegistered
 from core.models import Participant
-from moderation.services import application_submit
+from moderation.services import participant_apply
 
 
 async def apply_and_reply(
@@ -18,7 +18,7 @@ async def apply_and_reply(
     """Apply the participant to the open shift and tell them the outcome."""
     language = participant.language
     try:
-        application = await sync_to_async(application_submit)(participant)
+        application = await sync_to_async(participant_apply)(participant)
     except DomainError as error:
         await reply_error(event, error, language)
         return

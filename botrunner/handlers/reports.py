@@ -4,6 +4,7 @@ import asyncio
 import logging
 
 from aiogram import Bot, Router
+from aiogram.enums import ContentType
 from aiogram.types import Document, Message, PhotoSize, Update
 from asgiref.sync import sync_to_async
 from django.core.cache import cache
@@ -30,7 +31,7 @@ def _content(message: Message) -> tuple[str, PhotoSize | Document | None]:
     document = message.document
     if document is not None and (document.mime_type or "").startswith("image/"):
         return "image", document
-    return str(message.content_type), None
+    return ContentType(message.content_type).value, None
 
 
 async def _first_reply_for_album(message: Message) -> bool:

@@ -7,12 +7,15 @@ from moderation.services.applications import (
     first_task_at,
     shift_open_for_registration,
 )
-from moderation.services.reports import (
+from moderation.services.participants import (
     ParticipantOverview,
-    membership_current,
-    membership_skipped_count,
+    participant_apply,
     participant_balance,
     participant_overview,
+)
+from moderation.services.reports import (
+    membership_current,
+    membership_skipped_count,
     report_photo_check,
     report_skip,
     report_skip_check,
@@ -29,6 +32,7 @@ __all__ = [
     "first_task_at",
     "membership_current",
     "membership_skipped_count",
+    "participant_apply",
     "participant_balance",
     "participant_overview",
     "report_photo_check",

@@ -1,4 +1,4 @@
-"""Photo reports from participants: submit a photo, skip the task, read the balance.
+"""Photo reports from participants: submit a photo, skip the task.
 
 A photo goes through two steps, so that nothing is downloaded for a refusal:
 `report_photo_check` says before the download whether the photo is welcome (or
@@ -6,17 +6,14 @@ was already stored by an earlier delivery of the same update or album), and
 `report_submit` stores it, checking every rule again under a row lock.
 """
 
-import contextlib
 import datetime as dt
 import uuid
-from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from core.exceptions import (
-    NoOpenShift,
     NoTaskToday,
     ParticipantNotMember,
     ParticipantNotRegistered,
@@ -28,20 +25,19 @@ from core.exceptions import (
     ReportNotWaiting,
     ReportUnderReview,
 )
-from core.models import Application, Membership, Participant, Shift, User
+from core.models import Membership, Participant, Shift, User
 from moderation.images import NEAR_DUPLICATE_DISTANCE, PreparedImage, hash_distance
 from moderation.models import Report, Submission
-from moderation.services.applications import shift_open_for_registration
 
-# Kinds of message content that count as a photo: a photo, or an image file.
-PHOTO_KINDS = frozenset({"photo", "image"})
-# Own earlier photos compared by perceptual hash; older ones are rarely re-sent.
-NEAR_DUPLICATE_WINDOW = 400
 CURRENT_SHIFT_STATUSES = (
     Shift.Status.PREPARING,
     Shift.Status.STARTED,
     Shift.Status.READY_FOR_COMPLETE,
 )
+# Kinds of message content that count as a photo: a photo, or an image file.
+PHOTO_KINDS = frozenset({"photo", "image"})
+# Own earlier photos compared by perceptual hash; older ones are rarely re-sent.
+NEAR_DUPLICATE_WINDOW = 400
 
 
 def membership_current(participant: Participant | None) -> Membership:
@@ -58,11 +54,6 @@ def membership_current(participant: Participant | None) -> Membership:
     if membership is None:
         raise ParticipantNotMember(participant=participant)
     return membership
-
-
-def participant_balance(participant: Participant | None) -> int:
-    """Return the points of the participant's current membership."""
-    return membership_current(participant).points
 
 
 def report_today(
@@ -291,35 +282,3 @@ def report_skip(report: Report, *, by: User | None = None) -> Report:
 def membership_skipped_count(membership: Membership) -> int:
     """Return how many tasks the member has skipped in the shift."""
     return membership.reports.filter(status=Report.Status.SKIPPED).count()
-
-
-@dataclass(frozen=True, slots=True)
-class ParticipantOverview:
-    """What /status shows: the latest application, membership and today's report."""
-
-    participant: Participant
-    application: Application | None
-    membership: Membership | None
-    report: Report | None
-    open_shift: Shift | None
-
-
-def participant_overview(
-    participant: Participant, *, now: dt.datetime | None = None
-) -> ParticipantOverview:
-    """Collect the participant's current application, membership and report."""
-    application = (
-        Application.objects.filter(participant=participant)
-        .select_related("shift")
-        .order_by("-created_at", "-id")
-        .first()
-    )
-    membership = report = open_shift = None
-    try:
-        membership = membership_current(participant)
-        report = report_today(participant, now=now)
-    except (ParticipantNotMember, NoTaskToday):
-        pass
-    with contextlib.suppress(NoOpenShift):
-        open_shift = shift_open_for_registration(now)
-    return ParticipantOverview(participant, application, membership, report, open_shift)
