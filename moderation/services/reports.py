@@ -258,7 +258,8 @@ def report_skip_check(report: Report) -> None:
             raise ReportAlreadyApproved()
         case Report.Status.SKIPPED:
             raise ReportAlreadySkipped()
-    raise ReportNotWaiting(status=report.get_status_display())
+    # The lazy label is translated where the error is worded (admin or bot).
+    raise ReportNotWaiting(status=Report.Status(report.status).label)
 
 
 @transaction.atomic

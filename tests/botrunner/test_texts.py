@@ -2,9 +2,11 @@
 import re
 
 import pytest
+from django.utils import translation
 
 from botrunner import texts
 from core import exceptions
+from moderation.models import Report
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
@@ -89,3 +91,15 @@ def test_render_error_maps_only_known_texts():
 
 def test_variants_cover_both_languages():
     assert texts.variants("button_skip") == {"⏭ Skip task", "⏭ Пропустить задание"}
+
+
+def test_render_error_words_statuses_in_the_participants_language():
+    error = exceptions.ReportNotWaiting(status=Report.Status.DECLINED.label)
+    with translation.override("ru"):
+        declined_ru = str(Report.Status.DECLINED.label)
+
+    with translation.override("en"):
+        text = texts.render_error(error, "ru")
+
+    assert declined_ru != "Declined"
+    assert declined_ru in text
