@@ -1,6 +1,12 @@
 """/status (and /start of a registered participant): where the participant stands."""
 
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
 from asgiref.sync import sync_to_async
 
 from botrunner import keyboards, texts
@@ -64,7 +70,9 @@ def status_text(overview: ParticipantOverview, *, greet: bool = False) -> str:
     return "\n".join(lines)
 
 
-def status_keyboard(overview: ParticipantOverview):
+def status_keyboard(
+    overview: ParticipantOverview,
+) -> ReplyKeyboardMarkup | InlineKeyboardMarkup | ReplyKeyboardRemove:
     """Members get the menu; others an "apply" button when they may apply."""
     language = overview.participant.language
     if overview.membership is not None:

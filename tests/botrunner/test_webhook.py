@@ -4,6 +4,7 @@ import json
 import uuid
 
 import pytest
+from aiogram.fsm.storage.memory import MemoryStorage
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
@@ -25,9 +26,11 @@ def webhook(api, settings, monkeypatch):
     settings.TELEGRAM_API_BASE = api.base_url
     settings.TELEGRAM_WEBHOOK_SECRET = SECRET
     prefix = f"test-{uuid.uuid4().hex}"
+    # Dialogs of one test must not leak into the next (Redis or memory).
     monkeypatch.setattr(
         "botrunner.views.storage_create", lambda: bot_module.storage_create(prefix)
     )
+    monkeypatch.setattr("botrunner.views._memory_storage", MemoryStorage())
 
     def post(client, update, secret=SECRET):
         headers = {} if secret is None else {"X-Telegram-Bot-Api-Secret-Token": secret}
