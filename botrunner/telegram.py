@@ -26,6 +26,8 @@ RETRY_DELAYS = (0.5, 1.0, 2.0)
 # A flood wait longer than this is not slept through inside one update: the
 # participant is better served by an apology than by a reply minutes later.
 MAX_RETRY_AFTER = 30
+# Seconds before a getFile call or a file download counts as failed (and is retried).
+GET_FILE_TIMEOUT = 15
 DOWNLOAD_TIMEOUT = 60
 
 
@@ -97,7 +99,7 @@ async def download(
     """
     for attempt, delay in enumerate((*delays, None)):
         try:
-            file = await bot.get_file(file_id)
+            file = await bot.get_file(file_id, request_timeout=GET_FILE_TIMEOUT)
             if not file.file_path:
                 raise DownloadFailed(f"no file_path for {file_id}")
             buffer = io.BytesIO()

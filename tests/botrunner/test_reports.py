@@ -195,6 +195,20 @@ def test_flood_wait_on_get_file_is_honoured(api, bot, report):
     assert succeeded.at - failed.at >= 0.9  # retry_after=1 was waited out
 
 
+def test_get_file_timeout_is_retried(api, bot, report, monkeypatch):
+    monkeypatch.setattr("botrunner.telegram.GET_FILE_TIMEOUT", 1)
+    api.delay_next(1, 1.5, method="getFile")
+
+    api.photo_update(CHAT)
+
+    assert replies(api, 1) == [received()]
+    # The timed-out call is recorded once the fake finishes holding it.
+    assert api.wait_for(
+        lambda: len([c for c in api.calls if c.method == "getFile"]) == 2
+    )
+    assert Submission.objects.count() == 1
+
+
 def test_unavailable_file_is_answered_and_nothing_stored(api, bot, report):
     api.fail_next(1, 400, "Bad Request: invalid file_id", method="getFile")
 
