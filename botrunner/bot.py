@@ -1,28 +1,81 @@
 """The Bot and Dispatcher, configured from settings."""
 
-from aiogram import Bot, Dispatcher
+import datetime as dt
+
+from aiogram import Bot, Dispatcher, F
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.enums import ParseMode
+from aiogram.enums import ChatType, ParseMode
+from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.fsm.storage.redis import RedisStorage
+from aiogram.types import BotCommand
 from django.conf import settings
 
-from botrunner.handlers import start
-from botrunner.middlewares import DatabaseConnectionMiddleware
+from botrunner import texts
+from botrunner.handlers import routers_create
+from botrunner.middlewares import (
+    DatabaseConnectionMiddleware,
+    ErrorMiddleware,
+    ParticipantMiddleware,
+)
+from botrunner.telegram import RetryMiddleware
+
+# An unfinished registration is forgotten after a week.
+FSM_TTL = dt.timedelta(days=7)
+COMMANDS = ("start", "status", "apply", "help")
 
 
 def bot_create(token: str | None = None, api_base: str | None = None) -> Bot:
     """Return a Bot for the configured token and Bot API server (a fake one in tests)."""
     server = TelegramAPIServer.from_base(api_base or settings.TELEGRAM_API_BASE)
-    return Bot(
+    bot = Bot(
         token=token or settings.TELEGRAM_BOT_TOKEN,
         session=AiohttpSession(api=server),
         default=DefaultBotProperties(parse_mode=ParseMode.HTML),
     )
+    bot.session.middleware(RetryMiddleware())
+    return bot
 
 
-def dispatcher_create() -> Dispatcher:
-    dispatcher = Dispatcher()
-    dispatcher.update.outer_middleware(DatabaseConnectionMiddleware())
-    dispatcher.include_router(start.router)
+def storage_create(prefix: str = "fsm") -> BaseStorage:
+    """Return the FSM storage: Redis when REDIS_URL is set (survives restarts), else memory."""
+    if settings.REDIS_URL:
+        return RedisStorage.from_url(
+            settings.REDIS_URL,
+            key_builder=DefaultKeyBuilder(prefix=f"smena-bot:{prefix}"),
+            state_ttl=FSM_TTL,
+            data_ttl=FSM_TTL,
+        )
+    return MemoryStorage()
+
+
+def dispatcher_create(storage: BaseStorage | None = None) -> Dispatcher:
+    """Return a Dispatcher with every handler and middleware of the bot."""
+    dispatcher = Dispatcher(storage=storage or storage_create())
+    # Outermost first: errors are caught around the connection and participant work.
+    for middleware in (
+        ErrorMiddleware(),
+        DatabaseConnectionMiddleware(),
+        ParticipantMiddleware(),
+    ):
+        dispatcher.update.outer_middleware(middleware)
+    # Participants talk to the bot in private; group chats get no answers.
+    dispatcher.message.filter(F.chat.type == ChatType.PRIVATE)
+    dispatcher.include_routers(*routers_create())
+    dispatcher.startup.register(commands_publish)
     return dispatcher
+
+
+async def commands_publish(bot: Bot) -> None:
+    """Publish the command menu in both languages (and the default one)."""
+    for language in (None, *texts.LANGUAGES):
+        commands = [
+            BotCommand(
+                command=name,
+                description=texts.render(f"command_{name}", language, plain=True),
+            )
+            for name in COMMANDS
+        ]
+        await bot.set_my_commands(commands, language_code=language)

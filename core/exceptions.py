@@ -89,3 +89,90 @@ class ReportNotUnderReview(DomainError):
         "The report of %(participant)s for %(date)s is %(status)s, not under "
         "review; it cannot be reviewed."
     )
+
+
+# --- Participants (registration in the bot) ------------------------------------
+
+
+class ParticipantNotRegistered(DomainError):
+    message = _("The participant is not registered.")
+
+
+class ParticipantAlreadyRegistered(DomainError):
+    message = _("Telegram user %(telegram_id)s is already registered.")
+
+
+class ParticipantNotMember(DomainError):
+    message = _("%(participant)s is not an active member of a shift.")
+
+
+class NameInvalid(DomainError):
+    message = _(
+        "A name must be 1 to %(max_length)d letters (spaces, hyphens and "
+        "apostrophes allowed)."
+    )
+
+
+class BirthDateInvalid(DomainError):
+    message = _("The date of birth must be written as DD.MM.YYYY.")
+
+
+class BirthDateOutOfRange(DomainError):
+    message = _("The date of birth must give an age from %(min_age)d to %(max_age)d.")
+
+
+class CityInvalid(DomainError):
+    message = _("A city must be 2 to %(max_length)d letters.")
+
+
+class PhoneInvalid(DomainError):
+    message = _("The phone number must have 7 to 15 digits.")
+
+
+class PhoneNotOwn(DomainError):
+    message = _("The shared contact is not the sender's own phone number.")
+
+
+# --- Photo reports ---------------------------------------------------------------
+
+
+class NoTaskToday(DomainError):
+    message = _("%(participant)s has no task awaiting a photo today.")
+
+
+class ReportUnderReview(DomainError):
+    message = _("The report is already under review.")
+
+
+class ReportAlreadyApproved(DomainError):
+    message = _("The report is already approved.")
+
+
+class ReportAlreadySkipped(DomainError):
+    message = _("The task was skipped.")
+
+
+class ReportAttemptsExhausted(DomainError):
+    message = _("All %(limit)d attempts of this report are used.")
+
+
+class ReportNotWaiting(DomainError):
+    message = _(
+        "The report is %(status)s; only a report waiting for a photo can be skipped."
+    )
+
+
+class PhotoRequired(DomainError):
+    message = _("A report needs a photo, not %(kind)s.")
+
+
+class PhotoAlreadySent(DomainError):
+    message = _("This photo was already sent.")
+
+
+class PhotoTooLarge(DomainError):
+    message = _("The image is larger than allowed (%(limit)s).")
+
+
+class PhotoUnreadable(DomainError):
+    message = _("The file is not an image that can be read.")

@@ -1,4 +1,4 @@
-"""Services of the shared domain: creating shifts and planning their days.
+"""Services of the shared domain: shifts and their plan, participant registration.
 
 Services that notify participants (applications, the shift lifecycle) live in
 `moderation.services`, because `core` may not import the outbox.
@@ -8,10 +8,20 @@ import calendar
 import datetime as dt
 import itertools
 import random
+import re
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from core.exceptions import (
+    BirthDateInvalid,
+    BirthDateOutOfRange,
+    CityInvalid,
+    NameInvalid,
+    ParticipantAlreadyRegistered,
+    PhoneInvalid,
+    PhoneNotOwn,
     ShiftAlreadyPreparing,
     ShiftDatesInvalid,
     ShiftNoTasks,
@@ -19,7 +29,7 @@ from core.exceptions import (
     ShiftTooLong,
     ShiftWrongStatus,
 )
-from core.models import Shift, ShiftDay, Task, User
+from core.models import Participant, Shift, ShiftDay, Task, User
 
 SHIFT_MAX_MONTHS = 4
 SHIFT_EDITABLE_FIELDS = frozenset(
@@ -123,3 +133,151 @@ def shift_plan_generate(shift: Shift, *, seed: int | None = None) -> list[ShiftD
         )
     ]
     return ShiftDay.objects.bulk_create(days)
+
+
+# --- Participants --------------------------------------------------------------------
+
+NAME_MAX_LENGTH = 64
+CITY_MAX_LENGTH = 100
+BIRTH_AGE_RANGE = (3, 100)
+# Letters in groups joined by one space, hyphen or apostrophe: "Anna-Maria", "O'Neil".
+# \u2019 is the typographic apostrophe phones insert.
+SEPARATOR = "[ '\u2019-]"
+NAME_PATTERN = re.compile(rf"[^\W\d_]+(?:{SEPARATOR}[^\W\d_]+)*")
+CITY_PATTERN = re.compile(rf"[^\W\d_]+(?:(?:{SEPARATOR}|\. ?)[^\W\d_]+)*\.?")
+DATE_PATTERN = re.compile(r"(\d{1,2})[./ -](\d{1,2})[./ -](\d{4})")
+PHONE_PATTERN = re.compile(r"\+[0-9]{7,15}")
+
+
+def _squeeze(value: str) -> str:
+    return " ".join(value.split())
+
+
+def participant_name_clean(value: str) -> str:
+    """Return a first or last name tidied up, or raise `NameInvalid`."""
+    name = _squeeze(value)
+    if not 0 < len(name) <= NAME_MAX_LENGTH or not NAME_PATTERN.fullmatch(name):
+        raise NameInvalid(max_length=NAME_MAX_LENGTH)
+    if name.islower():
+        # "anna-maria" -> "Anna-Maria"; names typed with capitals stay as typed.
+        name = re.sub(rf"(^|{SEPARATOR})(\w)", lambda m: m[1] + m[2].upper(), name)
+    return name
+
+
+def participant_birth_date_clean(value: str) -> dt.date:
+    """Parse DD.MM.YYYY (or YYYY-MM-DD) into a plausible date of birth."""
+    text = value.strip()
+    match = DATE_PATTERN.fullmatch(text)
+    try:
+        if match:
+            day, month, year = (int(part) for part in match.groups())
+            birth_date = dt.date(year, month, day)
+        else:
+            birth_date = dt.date.fromisoformat(text)
+    except ValueError as error:
+        raise BirthDateInvalid() from error
+    return participant_birth_date_check(birth_date)
+
+
+def participant_birth_date_check(birth_date: dt.date) -> dt.date:
+    """Refuse a date of birth that gives an implausible age today."""
+    today = timezone.localdate()
+    age = (
+        today.year
+        - birth_date.year
+        - ((today.month, today.day) < (birth_date.month, birth_date.day))
+    )
+    min_age, max_age = BIRTH_AGE_RANGE
+    if not min_age <= age <= max_age:
+        raise BirthDateOutOfRange(min_age=min_age, max_age=max_age)
+    return birth_date
+
+
+def participant_city_clean(value: str) -> str:
+    """Return a city name tidied up, or raise `CityInvalid`."""
+    city = _squeeze(value)
+    if not 2 <= len(city) <= CITY_MAX_LENGTH or not CITY_PATTERN.fullmatch(city):
+        raise CityInvalid(max_length=CITY_MAX_LENGTH)
+    return city[0].upper() + city[1:]
+
+
+def participant_phone_clean(
+    value: str, *, contact_user_id: int | None, sender_id: int
+) -> str:
+    """Return the phone of a shared contact as +digits.
+
+    Only the sender's own contact counts: Telegram sets its `user_id` to the
+    sender when the "share my phone" button is used.
+    """
+    if contact_user_id != sender_id:
+        raise PhoneNotOwn()
+    phone = "+" + re.sub(r"[\s()+-]", "", value)
+    if not PHONE_PATTERN.fullmatch(phone):
+        raise PhoneInvalid()
+    return phone
+
+
+def participant_language(language_code: str | None) -> str:
+    """Map Telegram's `language_code` to a participant language (ru or en)."""
+    code = (language_code or "").split("-")[0].lower()
+    if code in Participant.Language.values:
+        return code
+    default = settings.LANGUAGE_CODE.split("-")[0]
+    return default if default in Participant.Language.values else "ru"
+
+
+def participant_register(
+    *,
+    telegram_id: int,
+    first_name: str,
+    last_name: str,
+    birth_date: dt.date,
+    city: str,
+    phone: str,
+    language: str,
+    telegram_username: str = "",
+) -> Participant:
+    """Create a participant from the bot's registration dialog.
+
+    Every field is validated again here, so no caller can store what the dialog
+    would refuse. A second registration of the same Telegram user is refused.
+    """
+    if not PHONE_PATTERN.fullmatch(phone):
+        raise PhoneInvalid()
+    if Participant.objects.filter(telegram_id=telegram_id).exists():
+        raise ParticipantAlreadyRegistered(telegram_id=telegram_id)
+    participant = Participant(
+        telegram_id=telegram_id,
+        telegram_username=(telegram_username or "")[:64],
+        first_name=participant_name_clean(first_name),
+        last_name=participant_name_clean(last_name),
+        birth_date=participant_birth_date_check(birth_date),
+        city=participant_city_clean(city),
+        phone=phone,
+        language=language if language in Participant.Language.values else "ru",
+    )
+    try:
+        with transaction.atomic():
+            participant.save()
+    except IntegrityError as error:
+        # The same dialog finished twice at once (a redelivered update).
+        raise ParticipantAlreadyRegistered(telegram_id=telegram_id) from error
+    return participant
+
+
+def participant_mark_blocked(
+    participant: Participant, *, at: dt.datetime | None = None
+) -> Participant:
+    """Mark that the participant blocked the bot: nothing is sent to them any more."""
+    if participant.blocked_bot_at is None:
+        participant.blocked_bot_at = at or timezone.now()
+        participant.save(update_fields=["blocked_bot_at", "updated_at"])
+    return participant
+
+
+def participant_unblock(participant: Participant) -> Participant:
+    """Clear the blocked mark: the participant wrote to the bot again."""
+    if participant.blocked_bot_at is not None:
+        participant.blocked_bot_at = None
+        participant.save(update_fields=["blocked_bot_at", "updated_at"])
+    return participant

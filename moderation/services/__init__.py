@@ -1,5 +1,5 @@
-"""Services of moderation: applications, the shift lifecycle, reviews, the daily
-cycle and its clock."""
+"""Services of moderation: applications, the shift lifecycle, the daily cycle,
+reports and their review."""
 
 from moderation.services.applications import (
     application_approve,
@@ -8,12 +8,30 @@ from moderation.services.applications import (
     first_task_at,
     shift_open_for_registration,
 )
-from moderation.services.clock import TickResult, tick
+from moderation.services.clock import (
+    TickResult,
+    tick,
+)
 from moderation.services.cycle import (
     day_open,
     members_exclude_due,
     membership_exclude,
     reminders_send,
+)
+from moderation.services.participants import (
+    ParticipantOverview,
+    participant_apply,
+    participant_balance,
+    participant_overview,
+)
+from moderation.services.reports import (
+    membership_current,
+    membership_skipped_count,
+    report_photo_check,
+    report_skip,
+    report_skip_check,
+    report_submit,
+    report_today,
 )
 from moderation.services.reviews import (
     report_approve,
@@ -21,9 +39,14 @@ from moderation.services.reviews import (
     report_decline,
     report_next_to_review,
 )
-from moderation.services.shifts import shift_cancel, shift_finish, shift_start
+from moderation.services.shifts import (
+    shift_cancel,
+    shift_finish,
+    shift_start,
+)
 
 __all__ = [
+    "ParticipantOverview",
     "TickResult",
     "application_approve",
     "application_decline",
@@ -31,12 +54,22 @@ __all__ = [
     "day_open",
     "first_task_at",
     "members_exclude_due",
+    "membership_current",
     "membership_exclude",
+    "membership_skipped_count",
+    "participant_apply",
+    "participant_balance",
+    "participant_overview",
     "reminders_send",
     "report_approve",
     "report_attempts_left",
     "report_decline",
     "report_next_to_review",
+    "report_photo_check",
+    "report_skip",
+    "report_skip_check",
+    "report_submit",
+    "report_today",
     "shift_cancel",
     "shift_finish",
     "shift_open_for_registration",

@@ -1,0 +1,104 @@
+"""Keyboards of the bot, in the participant's language.
+
+Callback data are a contract with other senders (the daily task message of the
+daily cycle carries "skip" and "balance"): see `SKIP`, `BALANCE`, `APPLY`.
+"""
+
+from aiogram.types import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+
+from botrunner import texts
+
+SKIP = "skip"
+SKIP_YES = "skip:yes"  # followed by ":<report id>", so a late tap skips no other day
+SKIP_NO = "skip:no"
+BALANCE = "balance"
+APPLY = "apply"
+
+REMOVE = ReplyKeyboardRemove()
+
+
+def label(name: str, language: str, **context: str) -> str:
+    """Return a button label (not HTML: Telegram shows labels as they are)."""
+    return texts.render(name, language, plain=True, **context)
+
+
+def _button(name: str, language: str) -> KeyboardButton:
+    return KeyboardButton(text=label(name, language))
+
+
+def main_menu(language: str) -> ReplyKeyboardMarkup:
+    """Return the persistent keyboard of members: skip the task, my balance."""
+    return ReplyKeyboardMarkup(
+        keyboard=[
+            [
+                _button("button_skip", language),
+                _button("button_balance", language),
+            ]
+        ],
+        resize_keyboard=True,
+        is_persistent=True,
+    )
+
+
+def registration_step(language: str) -> ReplyKeyboardMarkup:
+    """Return the keyboard of a registration question: back, cancel."""
+    return ReplyKeyboardMarkup(
+        keyboard=[
+            [
+                _button("button_back", language),
+                _button("button_cancel", language),
+            ]
+        ],
+        resize_keyboard=True,
+    )
+
+
+def registration_phone(language: str) -> ReplyKeyboardMarkup:
+    """Return the keyboard of the phone question: share my contact, back, cancel."""
+    return ReplyKeyboardMarkup(
+        keyboard=[
+            [
+                KeyboardButton(
+                    text=label("button_share_phone", language),
+                    request_contact=True,
+                )
+            ],
+            [
+                _button("button_back", language),
+                _button("button_cancel", language),
+            ],
+        ],
+        resize_keyboard=True,
+    )
+
+
+def skip_confirm(language: str, report_id: int) -> InlineKeyboardMarkup:
+    """Return the buttons confirming or cancelling a skip of one report."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=label("button_skip_yes", language),
+                    callback_data=f"{SKIP_YES}:{report_id}",
+                ),
+                InlineKeyboardButton(
+                    text=label("button_skip_no", language),
+                    callback_data=SKIP_NO,
+                ),
+            ]
+        ]
+    )
+
+
+def apply(language: str, shift_title: str) -> InlineKeyboardMarkup:
+    """Return the button applying to the open shift."""
+    text = label("button_apply", language, shift=shift_title)
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text=text, callback_data=APPLY)]]
+    )

@@ -1,0 +1,152 @@
+"""Long polling that confirms updates only after they were handled.
+
+aiogram's `start_polling` confirms a batch with its next getUpdates. With
+`handle_as_tasks=True` that happens while handlers still run, so a restart
+loses the photos in flight; with `False` a burst is handled one update at a
+time. Here a batch is handled concurrently across chats, in order within a
+chat (the registration dialog depends on it), and confirmed only once every
+update of the batch is done. A crash mid-batch makes Telegram deliver the batch
+again, and the services are idempotent on the update id, so nothing is lost and
+nothing is stored twice.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.dispatcher.middlewares.user_context import UserContextMiddleware
+from aiogram.types import Update
+from aiogram.utils.backoff import Backoff, BackoffConfig
+from pydantic import ValidationError
+
+from botrunner.telegram import GetRawUpdates
+
+logger = logging.getLogger(__name__)
+
+POLL_TIMEOUT = 25
+# Chats handled at once; each holds at most one update in a handler.
+CONCURRENCY = 32
+BACKOFF = BackoffConfig(min_delay=1.0, max_delay=30.0, factor=1.5, jitter=0.1)
+
+
+def update_parse(raw: Any, bot: Bot) -> Update | None:
+    """Return the update aiogram reads from `raw`, or None (logged) if it cannot."""
+    try:
+        return Update.model_validate(raw, context={"bot": bot})
+    except ValidationError as error:
+        logger.warning("Skipping an update aiogram cannot read: %s", error)
+        return None
+
+
+def _chat_key(update: Update) -> int:
+    """Return what orders updates: the chat, else the user, else the update alone."""
+    context = UserContextMiddleware.resolve_event_context(update)
+    if context.chat_id is not None:
+        return context.chat_id
+    if context.user_id is not None:
+        return context.user_id
+    return -update.update_id
+
+
+async def _feed(dispatcher: Dispatcher, bot: Bot, update: Update, **data: Any) -> None:
+    try:
+        await dispatcher.feed_update(bot, update, **data)
+    except Exception:
+        # The error middleware answers handler failures; this catches what fails
+        # around it (e.g. the FSM storage), so one update cannot stop the bot.
+        logger.exception("Update %s failed", update.update_id)
+
+
+async def handle_batch(
+    dispatcher: Dispatcher,
+    bot: Bot,
+    raw_updates: list[Any],
+    *,
+    concurrency: int = CONCURRENCY,
+    **data: Any,
+) -> None:
+    """Handle a batch: chats concurrently, each chat's updates in order."""
+    by_chat: defaultdict[int, list[Update]] = defaultdict(list)
+    for raw in raw_updates:
+        if (update := update_parse(raw, bot)) is not None:
+            by_chat[_chat_key(update)].append(update)
+    limit = asyncio.Semaphore(concurrency)
+
+    async def run_chat(updates: list[Update]) -> None:
+        async with limit:
+            for update in updates:
+                await _feed(dispatcher, bot, update, **data)
+
+    await asyncio.gather(*(run_chat(updates) for updates in by_chat.values()))
+
+
+def _next_offset(raw_updates: list[Any], offset: int | None) -> int | None:
+    ids = [
+        raw["update_id"]
+        for raw in raw_updates
+        if isinstance(raw, dict) and isinstance(raw.get("update_id"), int)
+    ]
+    return max(ids) + 1 if ids else offset
+
+
+async def poll(
+    dispatcher: Dispatcher,
+    bot: Bot,
+    *,
+    stop: asyncio.Event,
+    poll_timeout: int = POLL_TIMEOUT,
+    concurrency: int = CONCURRENCY,
+    **data: Any,
+) -> None:
+    """Poll until `stop` is set; the batch in hand is finished and confirmed first."""
+    allowed = dispatcher.resolve_used_update_types()
+    backoff = Backoff(BACKOFF)
+    offset: int | None = None
+    stopped = asyncio.ensure_future(stop.wait())
+    await dispatcher.emit_startup(bot=bot, dispatcher=dispatcher, **data)
+    logger.info("Polling for updates: %s", ", ".join(allowed))
+    try:
+        while not stop.is_set():
+            request = asyncio.ensure_future(
+                bot(
+                    GetRawUpdates(
+                        offset=offset, timeout=poll_timeout, allowed_updates=allowed
+                    ),
+                    request_timeout=poll_timeout + 10,
+                )
+            )
+            await asyncio.wait({request, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            if not request.done():
+                # Nothing was handled from this poll, so nothing is lost by dropping it.
+                request.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await request
+                break
+            try:
+                raw_updates = request.result()
+            except Exception as error:
+                logger.error(
+                    "getUpdates failed: %s; retrying in %.1fs",
+                    error,
+                    backoff.next_delay,
+                )
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), backoff.next_delay)
+                next(backoff)
+                continue
+            backoff.reset()
+            if raw_updates:
+                await handle_batch(
+                    dispatcher, bot, raw_updates, concurrency=concurrency, **data
+                )
+                offset = _next_offset(raw_updates, offset)
+    finally:
+        stopped.cancel()
+        if offset is not None and stop.is_set():
+            # Confirm the last batch now rather than have it redelivered on start.
+            with contextlib.suppress(Exception):
+                await bot(GetRawUpdates(offset=offset, limit=1, timeout=0))
+        await dispatcher.emit_shutdown(bot=bot, dispatcher=dispatcher, **data)

@@ -1,0 +1,78 @@
+"""Photos from participants: validated, re-encoded and perceptually hashed.
+
+Pure functions (no database), so the bot can run them off its database thread.
+"""
+
+import io
+from dataclasses import dataclass
+
+import imagehash
+from django.conf import settings
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from core.exceptions import PhotoTooLarge, PhotoUnreadable
+
+JPEG_QUALITY = 85
+# Hamming distance (of 64 bits) up to which two perceptual hashes count as the
+# same picture: re-compressed, resized or slightly cropped copies stay below it,
+# different scenes are far above it.
+NEAR_DUPLICATE_DISTANCE = 6
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedImage:
+    """A re-encoded JPEG ready for storage, with its perceptual hash."""
+
+    content: bytes
+    phash: str
+    width: int
+    height: int
+
+
+def image_size_check(size: int | None) -> None:
+    """Refuse a file above IMAGE_MAX_BYTES (e.g. from its declared size, before download)."""
+    if size is not None and size > settings.IMAGE_MAX_BYTES:
+        raise PhotoTooLarge(limit=f"{settings.IMAGE_MAX_BYTES // (1024 * 1024)} MB")
+
+
+def image_prepare(content: bytes) -> PreparedImage:
+    """Check an uploaded image against the limits and re-encode it as JPEG.
+
+    Re-encoding drops everything but the pixels: EXIF (with GPS positions of
+    children's homes), embedded scripts and polyglot tricks. The image is scaled
+    down to IMAGE_MAX_SIDE; files above IMAGE_MAX_BYTES or IMAGE_MAX_PIXELS are
+    refused before they are decoded.
+    """
+    image_size_check(len(content))
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            # Only the header is read so far: refuse pixel bombs before decoding.
+            width, height = image.size
+            if width * height > settings.IMAGE_MAX_PIXELS:
+                raise PhotoTooLarge(
+                    limit=f"{settings.IMAGE_MAX_PIXELS // 1_000_000} MP"
+                )
+            image.load()
+            picture = ImageOps.exif_transpose(image).convert("RGB")
+    except Image.DecompressionBombError as error:
+        raise PhotoTooLarge(
+            limit=f"{settings.IMAGE_MAX_PIXELS // 1_000_000} MP"
+        ) from error
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
+        # Pillow reports truncated or malformed files in all of these ways.
+        raise PhotoUnreadable() from error
+    side = settings.IMAGE_MAX_SIDE
+    picture.thumbnail((side, side), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    picture.save(buffer, format="JPEG", quality=JPEG_QUALITY, optimize=True)
+    return PreparedImage(
+        content=buffer.getvalue(),
+        phash=str(imagehash.phash(picture)),
+        width=picture.width,
+        height=picture.height,
+    )
+
+
+def hash_distance(first: str, second: str) -> int:
+    """Return how many bits two hex perceptual hashes differ in."""
+    return (int(first, 16) ^ int(second, 16)).bit_count()

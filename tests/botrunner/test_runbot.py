@@ -1,0 +1,100 @@
+"""`manage.py runbot` as a real process: killed mid-burst, restarted, stopped."""
+
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from moderation.models import Report, Submission
+from tests.botrunner.conftest import member, started_shift, today_report
+from tests.fakes.telegram_api import DEFAULT_TOKEN
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="the bot process needs a database server shared with the tests",
+    ),
+]
+
+BASE_DIR = Path(settings.BASE_DIR)
+START_TIMEOUT = 30  # importing Django and aiogram in a fresh process takes seconds
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    auth = quote(db["USER"] or "")
+    if db["PASSWORD"]:
+        auth += ":" + quote(db["PASSWORD"])
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def runbot(api, log: Path) -> subprocess.Popen:
+    """Start `manage.py runbot` against the fake and the test database."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "core.settings",
+        "DJANGO_SECRET_KEY": "tests-only-secret-key",
+        "DATABASE_URL": database_url(),
+        "TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN,
+        "TELEGRAM_API_BASE": api.base_url,
+        "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),
+        "LANGUAGE_CODE": "en",
+        "LOG_LEVEL": "WARNING",
+    }
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "runbot"],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("ab"),
+    )
+
+
+def test_runbot_process_killed_mid_burst_loses_and_doubles_nothing(api, tmp_path):
+    log = tmp_path / "runbot.log"
+    burst = 10
+    shift = started_shift()
+    # Chat ids unique per run: the FSM storage in Redis outlives test databases.
+    first_chat = 10_000_000 + uuid.uuid4().int % 10_000_000
+    chats = list(range(first_chat, first_chat + burst))
+    for chat in chats:
+        today_report(member(shift, chat))
+    api.delay_next(burst // 2, 30.0, method="getFile")  # half the burst hangs
+    pushed = sorted(api.photo_update(chat)["update_id"] for chat in chats)
+
+    process = runbot(api, log)
+    try:
+        assert api.wait_for(
+            lambda: Submission.objects.count() >= burst // 2, timeout=START_TIMEOUT
+        ), log.read_text()
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+        stored_when_killed = Submission.objects.count()
+        unconfirmed = len(api.pending_updates())
+
+        process = runbot(api, log)
+        assert api.wait_for(
+            lambda: Submission.objects.count() == burst, timeout=START_TIMEOUT
+        ), log.read_text()
+        assert api.wait_for(api.all_confirmed)
+        process.send_signal(signal.SIGTERM)
+        exit_code = process.wait(10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+
+    assert stored_when_killed < burst
+    assert unconfirmed == burst
+    assert exit_code == 0
+    ids = sorted(Submission.objects.values_list("telegram_update_id", flat=True))
+    assert ids == pushed
+    assert set(Report.objects.values_list("status", "attempts")) == {("reviewing", 1)}

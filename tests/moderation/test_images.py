@@ -1,0 +1,81 @@
+import io
+
+import pytest
+from PIL import Image
+
+from core.exceptions import PhotoTooLarge, PhotoUnreadable
+from moderation.images import hash_distance, image_prepare, image_size_check
+from tests.fakes.telegram_api import make_jpeg
+
+
+def png(width: int, height: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), "white").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_image_prepare_reencodes_as_jpeg():
+    prepared = image_prepare(png(40, 30))
+
+    image = Image.open(io.BytesIO(prepared.content))
+    assert image.format == "JPEG"
+    assert (prepared.width, prepared.height) == (40, 30)
+
+
+def test_image_prepare_drops_exif():
+    exif = Image.Exif()
+    exif[0x010F] = "SecretCam"  # Make
+    buffer = io.BytesIO()
+    Image.open(io.BytesIO(make_jpeg(1))).save(buffer, format="JPEG", exif=exif)
+
+    prepared = image_prepare(buffer.getvalue())
+
+    assert not Image.open(io.BytesIO(prepared.content)).getexif()
+    assert b"SecretCam" not in prepared.content
+
+
+def test_image_prepare_scales_down_to_max_side(settings):
+    settings.IMAGE_MAX_SIDE = 50
+
+    prepared = image_prepare(png(200, 100))
+
+    assert (prepared.width, prepared.height) == (50, 25)
+
+
+def test_image_prepare_refuses_too_many_bytes(settings):
+    settings.IMAGE_MAX_BYTES = 100
+
+    with pytest.raises(PhotoTooLarge):
+        image_prepare(png(64, 64))
+
+
+def test_image_prepare_refuses_too_many_pixels_before_decoding(settings):
+    settings.IMAGE_MAX_PIXELS = 1000
+
+    with pytest.raises(PhotoTooLarge):
+        image_prepare(png(100, 100))
+
+
+@pytest.mark.parametrize("content", [b"", b"%PDF-1.4 not an image", make_jpeg(1)[:200]])
+def test_image_prepare_refuses_unreadable_files(content):
+    with pytest.raises(PhotoUnreadable):
+        image_prepare(content)
+
+
+def test_image_size_check_refuses_declared_size(settings):
+    settings.IMAGE_MAX_BYTES = 10
+
+    with pytest.raises(PhotoTooLarge):
+        image_size_check(11)
+    image_size_check(None)
+    image_size_check(10)
+
+
+def test_image_prepare_hash_survives_recompression():
+    buffer = io.BytesIO()
+    Image.open(io.BytesIO(make_jpeg(3))).save(buffer, format="JPEG", quality=30)
+
+    original, copy = image_prepare(make_jpeg(3)), image_prepare(buffer.getvalue())
+
+    assert hash_distance(original.phash, copy.phash) <= 6
+    assert hash_distance(original.phash, image_prepare(make_jpeg(4)).phash) > 6
