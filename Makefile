@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run install messages demo test lint ci clean bench-admin
+.PHONY: run install messages demo test lint ci clean bench-admin bench-ingest
 
 run: install demo ## Install, migrate, seed the demo and start web, worker, beat (+ bot).
 	@procs="web worker beat"; \
@@ -50,3 +50,6 @@ clean:
 
 bench-admin: install ## Changelists and dashboard at 1M reports (PostgreSQL: BENCH_DATABASE_URL).
 	$(BIN)/python -m bench.admin
+
+bench-ingest: install ## 1,000 photos through the bot, with a restart mid-burst.
+	$(BIN)/python -m bench.ingest
