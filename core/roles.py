@@ -29,7 +29,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_crud("core", "task"),
         *_crud("moderation", "report", "view", "change"),
         "moderation.review_report",
-        *_crud("notifications", "outboxmessage", "view"),
+        *_crud("notifications", "outboxmessage", "view", "change"),
+        *_crud("notifications", "mailing"),
+        *_crud("notifications", "messagetemplate"),
     ],
     MODERATOR: [
         *_crud("moderation", "report", "view", "change"),
@@ -58,9 +60,11 @@ def sync_roles(apps: Any, schema_editor: Any = None) -> None:
         permissions = []
         for name in wanted:
             app_label, codename = name.split(".")
-            permissions.append(
-                permission_model.objects.get(
-                    content_type__app_label=app_label, codename=codename
-                )
-            )
+            permission = permission_model.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            # A model another app's later migration creates has no permission
+            # yet; that app's own role-sync migration adds it then.
+            if permission is not None:
+                permissions.append(permission)
         group.permissions.set(permissions)

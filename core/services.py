@@ -123,3 +123,10 @@ def shift_plan_generate(shift: Shift, *, seed: int | None = None) -> list[ShiftD
         )
     ]
     return ShiftDay.objects.bulk_create(days)
+
+
+def user_telegram_chat_set(user: User, *, chat_id: int | None, by: User | None) -> User:
+    """Set where a staff member's test messages go (their Telegram user ID)."""
+    user.telegram_chat_id = chat_id
+    user.save(update_fields=["telegram_chat_id"])
+    return user

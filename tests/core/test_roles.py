@@ -85,3 +85,22 @@ def test_moderator_may_review_reports():
 
     assert user.has_perm("moderation.review_report")
     assert not user.has_perm("core.change_shift")
+
+
+def test_every_role_permission_exists():
+    from django.contrib.auth.models import Permission
+
+    existing = {
+        f"{app_label}.{codename}"
+        for app_label, codename in Permission.objects.values_list(
+            "content_type__app_label", "codename"
+        )
+    }
+    wanted = {
+        name
+        for names in roles.ROLE_PERMISSIONS.values()
+        for name in names
+        if name != "*"
+    }
+
+    assert wanted - existing == set()

@@ -1,0 +1,407 @@
+"""Mailings: write, target, schedule, watch; pause, resume, cancel, duplicate, test."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin
+from unfold.decorators import action, display
+
+from core.admin_actions import apply_service
+from core.exceptions import DomainError
+from core.services import user_telegram_chat_set
+from notifications.formatting import preview_html, template_fill
+from notifications.media import photo_prepare
+from notifications.models import Mailing, OutboxMessage
+from notifications.services import (
+    mailing_cancel,
+    mailing_duplicate,
+    mailing_pause,
+    mailing_resume,
+    mailing_save_draft,
+    mailing_schedule,
+    mailing_send_test,
+    mailing_stats,
+)
+from notifications.services.audience import (
+    AUDIENCE_FIELDS,
+    Audience,
+    audience_count,
+    audience_participants,
+    recipients_info,
+)
+
+MAILING_COLOURS = {
+    "draft": "",
+    "scheduled": "info",
+    "sending": "warning",
+    "paused": "warning",
+    "done": "success",
+    "cancelled": "danger",
+}
+
+
+class MailingForm(forms.ModelForm):
+    class Meta:
+        model = Mailing
+        fields = [
+            "title",
+            "text",
+            "photo",
+            "buttons",
+            "shifts",
+            *AUDIENCE_FIELDS,
+            "scheduled_at",
+            "send_until",
+            "quiet_from",
+            "quiet_to",
+        ]
+        widgets = {
+            "text": forms.Textarea(attrs={"rows": 8}),
+            "buttons": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def clean_photo(self):
+        photo = self.cleaned_data.get("photo")
+        if isinstance(photo, UploadedFile):
+            return photo_prepare(photo)
+        return photo
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:
+            status = (
+                Mailing.objects.filter(pk=self.instance.pk)
+                .values_list("status", flat=True)
+                .first()
+            )
+            if status not in Mailing.EDITABLE_STATUSES:
+                raise forms.ValidationError(
+                    gettext("Only a draft can be changed; duplicate it instead.")
+                )
+        return cleaned
+
+
+class AudienceForm(forms.ModelForm):
+    """The audience part of the mailing form, for the live recipient count."""
+
+    class Meta:
+        model = Mailing
+        fields = ["shifts", *AUDIENCE_FIELDS]
+
+
+class SendTestForm(forms.Form):
+    chat_id = forms.IntegerField(
+        label=_("Your Telegram chat ID"),
+        help_text=_("Your Telegram user ID; write /start to the bot first."),
+    )
+
+
+@admin.register(Mailing)
+class MailingAdmin(ModelAdmin):
+    form = MailingForm
+    list_display = [
+        "title",
+        "show_status",
+        "show_progress",
+        "scheduled_at",
+        "recipients_count",
+        "created_by",
+        "created_at",
+    ]
+    list_filter = ["status"]
+    list_select_related = ["created_by"]
+    search_fields = ["title", "text"]
+    autocomplete_fields = ["shifts"]
+    change_form_after_template = "admin/notifications/mailing/after_form.html"
+    actions = [
+        "schedule_selected",
+        "pause_selected",
+        "resume_selected",
+        "cancel_selected",
+        "duplicate_selected",
+    ]
+    actions_detail = [
+        "schedule_detail",
+        "send_test_detail",
+        "pause_detail",
+        "resume_detail",
+        "cancel_detail",
+        "duplicate_detail",
+    ]
+    fieldsets = [
+        (
+            _("Message"),
+            {"classes": ["tab"], "fields": ["title", "text", "photo", "buttons"]},
+        ),
+        (
+            _("Audience"),
+            {
+                "classes": ["tab"],
+                "fields": [
+                    "shifts",
+                    "membership",
+                    "participant_kind",
+                    "cities",
+                    ("age_min", "age_max"),
+                    "registered_since",
+                ],
+            },
+        ),
+        (
+            _("Schedule"),
+            {
+                "classes": ["tab"],
+                "fields": ["scheduled_at", "send_until", ("quiet_from", "quiet_to")],
+            },
+        ),
+    ]
+
+    class Media:
+        js = ["notifications/mailing_form.js"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and not obj.is_editable:
+            return list(MailingForm.Meta.fields)
+        return []
+
+    def save_model(self, request, obj, form, change) -> None:
+        mailing_save_draft(obj, by=request.user)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Sent mailings are history; a draft may go.
+        if obj is not None and obj.status != Mailing.Status.DRAFT:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        mailing = self.get_object(request, object_id)
+        extra = {}
+        if mailing is not None and not mailing.is_editable:
+            # Read-only: no form fields for the script; render on the server.
+            sample = {"name": gettext("Anna"), "points": 0}
+            extra["mailing_preview"] = preview_html(template_fill(mailing.text, sample))
+        if mailing is not None and mailing.fanned_out_at is not None:
+            stats = mailing_stats(mailing)
+            extra["mailing_stats"] = stats
+            extra["mailing_counts"] = [
+                (OutboxMessage.Status(status).label, count)
+                for status, count in sorted(stats.by_status.items())
+            ]
+            extra["deliveries_url"] = (
+                reverse("admin:notifications_outboxmessage_changelist")
+                + f"?mailing__id__exact={mailing.pk}"
+            )
+        return super().change_view(
+            request, object_id, form_url, {**(extra_context or {}), **extra}
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "audience-count/",
+                self.admin_site.admin_view(self.audience_count_view),
+                name="notifications_mailing_audience_count",
+            ),
+            path(
+                "preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="notifications_mailing_preview",
+            ),
+            *super().get_urls(),
+        ]
+
+    # -- live helpers of the form -------------------------------------------------
+
+    def audience_count_view(self, request: HttpRequest) -> JsonResponse:
+        """Count the recipients the (unsaved) audience fields select."""
+        audience = self._posted_audience(request)
+        if audience is None:
+            return JsonResponse({"error": gettext("Check the audience fields.")})
+        counts = audience_count(audience)
+        return JsonResponse(
+            {
+                **counts,
+                "text": gettext(
+                    "%(total)d recipients; %(unreachable)d of them cannot be reached "
+                    "(blocked the bot or no Telegram)."
+                )
+                % counts,
+            }
+        )
+
+    def preview_view(self, request: HttpRequest) -> JsonResponse:
+        """Render the text as the first recipient would see it, with its problems."""
+        audience = self._posted_audience(request) or Audience()
+        text = request.POST.get("text", "")
+        sample = Mailing(text=text, photo=request.POST.get("has_photo") or "")
+        context = {"name": gettext("Anna"), "last_name": "", "city": "", "shift": ""}
+        first = audience_participants(audience).order_by("pk").first()
+        if first is not None:
+            info = recipients_info([first.pk], mailing=sample)[first.pk]
+            context = {
+                "name": first.first_name,
+                "last_name": first.last_name,
+                "city": first.city,
+                "shift": info.shift,
+                "points": info.points,
+            }
+        return JsonResponse(
+            {
+                "html": preview_html(template_fill(text, {"points": 0, **context})),
+                "problems": sample.text_problems(),
+            }
+        )
+
+    def _posted_audience(self, request: HttpRequest) -> Audience | None:
+        # POST only, with the form's CSRF token; staff who may see mailings.
+        if request.method != "POST" or not self.has_view_permission(request):
+            raise PermissionDenied
+        form = AudienceForm(request.POST)
+        if not form.is_valid():
+            return None
+        data = form.cleaned_data
+        return Audience(
+            shift_ids=tuple(shift.pk for shift in data["shifts"]),
+            **{name: data[name] for name in AUDIENCE_FIELDS},
+        )
+
+    # -- list columns ----------------------------------------------------------
+
+    @display(description=_("status"), label=MAILING_COLOURS)
+    def show_status(self, mailing: Mailing) -> tuple[str, str]:
+        return mailing.status, mailing.get_status_display()
+
+    @display(description=_("progress"))
+    def show_progress(self, mailing: Mailing) -> str:
+        if mailing.fanned_out_at is None:
+            return "—"
+        stats = mailing_stats(mailing)
+        return format_html(
+            '<div style="min-width:8rem" title="{}">'
+            '<div class="h-1.5 rounded-default bg-base-100 dark:bg-base-800">'
+            '<div class="h-1.5 rounded-default bg-primary-600" style="width:{}%"></div>'
+            '</div><span class="text-xs">{} / {}</span></div>',
+            f"{stats.percent}%",
+            stats.percent,
+            stats.done,
+            stats.total,
+        )
+
+    # -- actions ---------------------------------------------------------------
+
+    @admin.action(
+        description=_("Send / schedule selected mailings"), permissions=["change"]
+    )
+    def schedule_selected(self, request, queryset) -> None:
+        apply_service(request, queryset, mailing_schedule)
+
+    @admin.action(description=_("Pause selected mailings"), permissions=["change"])
+    def pause_selected(self, request, queryset) -> None:
+        apply_service(request, queryset, mailing_pause)
+
+    @admin.action(description=_("Resume selected mailings"), permissions=["change"])
+    def resume_selected(self, request, queryset) -> None:
+        apply_service(request, queryset, mailing_resume)
+
+    @admin.action(description=_("Cancel selected mailings"), permissions=["change"])
+    def cancel_selected(self, request, queryset) -> None:
+        apply_service(request, queryset, mailing_cancel)
+
+    @admin.action(description=_("Duplicate selected mailings"), permissions=["add"])
+    def duplicate_selected(self, request, queryset) -> None:
+        apply_service(request, queryset, mailing_duplicate)
+
+    @action(
+        description=_("Send / schedule"), url_path="schedule", permissions=["change"]
+    )
+    def schedule_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return self._detail_service(request, object_id, mailing_schedule)
+
+    @action(description=_("Pause"), url_path="pause", permissions=["change"])
+    def pause_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return self._detail_service(request, object_id, mailing_pause)
+
+    @action(description=_("Resume"), url_path="resume", permissions=["change"])
+    def resume_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return self._detail_service(request, object_id, mailing_resume)
+
+    @action(description=_("Cancel"), url_path="cancel", permissions=["change"])
+    def cancel_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return self._detail_service(request, object_id, mailing_cancel)
+
+    @action(description=_("Duplicate"), url_path="duplicate", permissions=["add"])
+    def duplicate_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        mailing = get_object_or_404(Mailing, pk=object_id)
+        if request.method != "POST":
+            return self._confirm(request, mailing)
+        copy = mailing_duplicate(mailing, by=request.user)
+        messages.success(request, gettext("A new draft was made from the mailing."))
+        return HttpResponseRedirect(
+            reverse("admin:notifications_mailing_change", args=[copy.pk])
+        )
+
+    @action(
+        description=_("Send a test to me"), url_path="send-test", permissions=["view"]
+    )
+    def send_test_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        mailing = get_object_or_404(Mailing, pk=object_id)
+        initial = {"chat_id": request.user.telegram_chat_id}
+        form = SendTestForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            chat_id = form.cleaned_data["chat_id"]
+            if chat_id != request.user.telegram_chat_id:
+                user_telegram_chat_set(request.user, chat_id=chat_id, by=request.user)
+            try:
+                mailing_send_test(mailing, by=request.user)
+            except DomainError as error:
+                messages.warning(request, str(error))
+            else:
+                messages.success(
+                    request,
+                    gettext("The test message is on its way to chat %(chat)s.")
+                    % {"chat": chat_id},
+                )
+            return HttpResponseRedirect(
+                reverse("admin:notifications_mailing_change", args=[object_id])
+            )
+        return TemplateResponse(
+            request,
+            "admin/notifications/mailing/send_test.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": gettext("Send a test to me"),
+                "object": mailing,
+                "form": form,
+                "opts": self.model._meta,
+            },
+        )
+
+    def _confirm(self, request: HttpRequest, mailing: Mailing) -> HttpResponse:
+        # State changes only on POST; a GET (a prefetched link) changes nothing.
+        return TemplateResponse(
+            request,
+            "admin/confirm_action.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": gettext("Are you sure?"),
+                "object": mailing,
+                "opts": self.model._meta,
+            },
+        )
+
+    def _detail_service(self, request, object_id, service) -> HttpResponse:
+        mailing = get_object_or_404(Mailing, pk=object_id)
+        if request.method != "POST":
+            return self._confirm(request, mailing)
+        apply_service(request, [mailing], service)
+        return HttpResponseRedirect(
+            reverse("admin:notifications_mailing_change", args=[object_id])
+        )
