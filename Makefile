@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run install messages demo test lint ci clean
+.PHONY: run install messages demo test lint ci clean bench-broadcast
 
 run: install demo ## Install, migrate, seed the demo and start web, worker, beat (+ bot).
 	@procs="web worker beat"; \
@@ -47,3 +47,6 @@ ci: lint test
 
 clean:
 	rm -rf $(VENV) var static
+
+bench-broadcast: install ## 2,000-recipient mailing against the fake Bot API (needs PostgreSQL + Redis).
+	$(BIN)/python -m bench.broadcast
