@@ -1,8 +1,10 @@
 """Talking to the Bot API: the sender's Bot, and one outbox message -> one outcome."""
 
+import asyncio
 import dataclasses
 import logging
 import os
+import weakref
 from collections.abc import Awaitable, Callable
 
 from aiogram import Bot
@@ -141,18 +143,40 @@ async def message_deliver(
     return Outcome(Outcome.SENT, telegram_message_id=sent.message_id)
 
 
+# One upload per photo at a time: lanes sending the same mailing photo wait
+# for the first upload's file id instead of uploading it again.
+_upload_locks: weakref.WeakValueDictionary[tuple, asyncio.Lock] = (
+    weakref.WeakValueDictionary()
+)
+
+
 async def _photo_send(bot: Bot, message: OutboxMessage, *, caption, markup):
     key = _file_key(bot, message.photo)
-    file_id = await cache.aget(key)
-    if file_id:
+    lock = _upload_locks.setdefault(
+        (id(asyncio.get_running_loop()), key), asyncio.Lock()
+    )
+    stale = None
+    for _attempt in range(2):
+        file_id = await cache.aget(key)
+        if file_id is None or file_id == stale:
+            async with lock:
+                file_id = await cache.aget(key)
+                if file_id is None or file_id == stale:
+                    return await _photo_upload_send(bot, message, key, caption, markup)
         try:
             return await bot.send_photo(
                 message.chat_id, file_id, caption=caption, reply_markup=markup
             )
         except TelegramBadRequest as error:
-            # A file id from another bot or a forgotten file: upload afresh.
+            if "file" not in error.message.lower():
+                raise
+            # A file id from another bot, or one Telegram forgot: upload afresh.
             logger.info("Re-uploading %s: %s", message.photo, error.message)
-            await cache.adelete(key)
+            stale = file_id
+    return await _photo_upload_send(bot, message, key, caption, markup)
+
+
+async def _photo_upload_send(bot: Bot, message: OutboxMessage, key, caption, markup):
     sent = await bot.send_photo(
         message.chat_id,
         await _photo_upload(message.photo),

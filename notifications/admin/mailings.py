@@ -17,7 +17,7 @@ from unfold.decorators import action, display
 from core.admin_actions import apply_service
 from core.exceptions import DomainError
 from core.services import user_telegram_chat_set
-from notifications.formatting import preview_html, template_fill
+from notifications.formatting import buttons_parse, preview_html, template_fill
 from notifications.media import photo_prepare
 from notifications.models import Mailing, OutboxMessage
 from notifications.services import (
@@ -76,6 +76,16 @@ class MailingForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        # What Telegram would refuse, shown on the fields (the photo makes the
+        # text a caption, with a lower limit).
+        text, buttons = cleaned.get("text"), cleaned.get("buttons")
+        if text is not None:
+            sample = Mailing(text=text, photo=cleaned.get("photo") or "")
+            for problem in sample.text_problems():
+                self.add_error("text", problem)
+        if buttons:
+            for problem in buttons_parse(buttons)[1]:
+                self.add_error("buttons", problem)
         if self.instance.pk:
             status = (
                 Mailing.objects.filter(pk=self.instance.pk)
@@ -95,6 +105,10 @@ class AudienceForm(forms.ModelForm):
     class Meta:
         model = Mailing
         fields = ["shifts", *AUDIENCE_FIELDS]
+
+    def _post_clean(self) -> None:
+        # Only the fields are wanted; the mailing as a whole is not validated here.
+        pass
 
 
 class SendTestForm(forms.Form):
@@ -167,10 +181,18 @@ class MailingAdmin(ModelAdmin):
     class Media:
         js = ["notifications/mailing_form.js"]
 
-    def get_readonly_fields(self, request, obj=None):
-        if obj is not None and not obj.is_editable:
-            return list(MailingForm.Meta.fields)
-        return []
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Once scheduled, a mailing is read-only: duplicate it to change it.
+        if isinstance(obj, Mailing) and not obj.is_editable:
+            return False
+        return super().has_change_permission(request, obj)
+
+    # Unfold passes an object id to these, Django's list actions nothing.
+    def has_manage_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("notifications.change_mailing")
+
+    def has_duplicate_permission(self, request, obj=None) -> bool:
+        return self.has_add_permission(request)
 
     def save_model(self, request, obj, form, change) -> None:
         mailing_save_draft(obj, by=request.user)
@@ -298,46 +320,48 @@ class MailingAdmin(ModelAdmin):
     # -- actions ---------------------------------------------------------------
 
     @admin.action(
-        description=_("Send / schedule selected mailings"), permissions=["change"]
+        description=_("Send / schedule selected mailings"), permissions=["manage"]
     )
     def schedule_selected(self, request, queryset) -> None:
         apply_service(request, queryset, mailing_schedule)
 
-    @admin.action(description=_("Pause selected mailings"), permissions=["change"])
+    @admin.action(description=_("Pause selected mailings"), permissions=["manage"])
     def pause_selected(self, request, queryset) -> None:
         apply_service(request, queryset, mailing_pause)
 
-    @admin.action(description=_("Resume selected mailings"), permissions=["change"])
+    @admin.action(description=_("Resume selected mailings"), permissions=["manage"])
     def resume_selected(self, request, queryset) -> None:
         apply_service(request, queryset, mailing_resume)
 
-    @admin.action(description=_("Cancel selected mailings"), permissions=["change"])
+    @admin.action(description=_("Cancel selected mailings"), permissions=["manage"])
     def cancel_selected(self, request, queryset) -> None:
         apply_service(request, queryset, mailing_cancel)
 
-    @admin.action(description=_("Duplicate selected mailings"), permissions=["add"])
+    @admin.action(
+        description=_("Duplicate selected mailings"), permissions=["duplicate"]
+    )
     def duplicate_selected(self, request, queryset) -> None:
         apply_service(request, queryset, mailing_duplicate)
 
     @action(
-        description=_("Send / schedule"), url_path="schedule", permissions=["change"]
+        description=_("Send / schedule"), url_path="schedule", permissions=["manage"]
     )
     def schedule_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return self._detail_service(request, object_id, mailing_schedule)
 
-    @action(description=_("Pause"), url_path="pause", permissions=["change"])
+    @action(description=_("Pause"), url_path="pause", permissions=["manage"])
     def pause_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return self._detail_service(request, object_id, mailing_pause)
 
-    @action(description=_("Resume"), url_path="resume", permissions=["change"])
+    @action(description=_("Resume"), url_path="resume", permissions=["manage"])
     def resume_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return self._detail_service(request, object_id, mailing_resume)
 
-    @action(description=_("Cancel"), url_path="cancel", permissions=["change"])
+    @action(description=_("Cancel"), url_path="cancel", permissions=["manage"])
     def cancel_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return self._detail_service(request, object_id, mailing_cancel)
 
-    @action(description=_("Duplicate"), url_path="duplicate", permissions=["add"])
+    @action(description=_("Duplicate"), url_path="duplicate", permissions=["duplicate"])
     def duplicate_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         mailing = get_object_or_404(Mailing, pk=object_id)
         if request.method != "POST":

@@ -9,12 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.models import HOUR_VALIDATORS, Shift, TimeStampedModel
-from notifications.formatting import (
-    CAPTION_LIMIT,
-    TEXT_LIMIT,
-    buttons_parse,
-    text_problems,
-)
+from notifications.formatting import CAPTION_LIMIT, TEXT_LIMIT, text_problems
 
 
 class Mailing(TimeStampedModel):
@@ -162,10 +157,6 @@ class Mailing(TimeStampedModel):
 
     def clean(self) -> None:
         errors = {}
-        if problems := self.text_problems():
-            errors["text"] = problems
-        if problems := buttons_parse(self.buttons)[1]:
-            errors["buttons"] = problems
         if None not in (self.age_min, self.age_max) and self.age_min > self.age_max:
             errors["age_max"] = _("The upper age must not be below the lower one.")
         if (self.quiet_from is None) != (self.quiet_to is None):

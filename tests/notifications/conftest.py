@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.notifications.limiter import limiter_reset
@@ -13,5 +14,6 @@ def telegram(settings):
         settings.TELEGRAM_RATE_PER_CHAT = 20
         settings.OUTBOX_DRAIN_IDLE_SECONDS = 0.5
         limiter_reset()
+        cache.clear()  # Telegram file ids of earlier fakes
         yield api
         limiter_reset()
