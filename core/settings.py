@@ -356,8 +356,9 @@ UNFOLD = {
 OUTBOX_KICK_ENABLED = env.bool("OUTBOX_KICK_ENABLED", default=True)
 # Concurrent requests one sender keeps open; the rate limits hold regardless.
 OUTBOX_SENDER_CONCURRENCY = env.int("OUTBOX_SENDER_CONCURRENCY", default=8)
-# Seconds after which a message still `sending` counts as stuck: its worker died,
-# so it is reported as in doubt. Far above TELEGRAM_REQUEST_TIMEOUT.
+# Seconds after which a message still `sending` counts as stuck: its worker died.
+# The sweep reports it in doubt if its request may have left, else queues it
+# again. Far above TELEGRAM_REQUEST_TIMEOUT.
 OUTBOX_SENDING_LEASE = env.float("OUTBOX_SENDING_LEASE", default=120.0)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 # One sender runs at a time (a lock in Redis); a drain hands over after this long.

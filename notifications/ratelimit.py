@@ -17,18 +17,22 @@
   reports just those as in doubt and puts the others back in the queue.
 
 Every step is one Lua script, so it is atomic and uses Redis's clock. Without
-Redis (`REDIS_URL` empty, the demo) the same logic runs in-process: the limits
-then hold per process, so run one worker process.
+Redis (`REDIS_URL` empty, the demo) the same logic runs in-process, and the
+drain lock is a file lock: one drain at a time on the machine, so the limits
+hold for a single-machine demo.
 """
 
 import asyncio
 import collections
 import dataclasses
+import fcntl
 import math
+import tempfile
 import threading
 import time
 import uuid
-from typing import Protocol
+from pathlib import Path
+from typing import IO, Protocol
 
 from django.conf import settings
 
@@ -221,7 +225,7 @@ class LocalLimiter:
     _state: dict[str, float] = {"tat": 0.0, "pause": 0.0}
     _chats: dict[int, float] = {}
     _window: collections.deque[float] = collections.deque()
-    _lock: dict[str, tuple[str, float]] = {}
+    _lock: dict[str, IO] = {}
 
     def __init__(self, *, prefix: str) -> None:
         self.prefix = prefix
@@ -263,29 +267,30 @@ class LocalLimiter:
             till = time.monotonic() + seconds
             self._state["pause"] = max(self._state["pause"], till)
 
+    # The drain lock is a file lock, so it holds across the worker's processes on
+    # this machine, and the OS releases it when its process dies.
     async def lock_acquire(self) -> str | None:
+        path = Path(tempfile.gettempdir()) / f"{self.prefix.replace(':', '-')}.lock"
+        handle = path.open("a")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return None
+        token = uuid.uuid4().hex
         with self._guard:
-            now = time.monotonic()
-            holder = self._lock.get(self.prefix)
-            if holder is not None and holder[1] > now:
-                return None
-            token = uuid.uuid4().hex
-            self._lock[self.prefix] = (token, now + settings.OUTBOX_DRAIN_LOCK_SECONDS)
-            return token
+            self._lock[token] = handle
+        return token
 
     async def lock_refresh(self, token: str) -> bool:
         with self._guard:
-            holder = self._lock.get(self.prefix)
-            if holder is None or holder[0] != token:
-                return False
-            deadline = time.monotonic() + settings.OUTBOX_DRAIN_LOCK_SECONDS
-            self._lock[self.prefix] = (token, deadline)
-            return True
+            return token in self._lock
 
     async def lock_release(self, token: str) -> None:
         with self._guard:
-            if self._lock.get(self.prefix, ("",))[0] == token:
-                del self._lock[self.prefix]
+            handle = self._lock.pop(token, None)
+        if handle is not None:
+            handle.close()
 
     async def close(self) -> None:
         await asyncio.sleep(0)

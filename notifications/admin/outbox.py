@@ -1,7 +1,6 @@
 """The outbox: every outgoing message with its state; staff resolve in-doubt ones."""
 
 from django.contrib import admin
-from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
@@ -82,9 +81,12 @@ class OutboxMessageAdmin(ModelAdmin):
         return request.user.has_perm("notifications.change_outboxmessage")
 
     def changelist_view(self, request, extra_context=None):
-        counts = OutboxMessage.objects.filter(status__in=ATTENTION).aggregate(
-            **{status: Count("pk", filter=Q(status=status)) for status in ATTENTION}
-        )
+        # One count per state: each is served by a partial index, however big
+        # the outbox grows.
+        counts = {
+            status: OutboxMessage.objects.filter(status=status).count()
+            for status in ATTENTION
+        }
         url = reverse("admin:notifications_outboxmessage_changelist")
         extra_context = {
             **(extra_context or {}),

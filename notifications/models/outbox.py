@@ -136,6 +136,8 @@ class OutboxMessage(models.Model):
                 name="outbox_sending_idx",
             ),
             models.Index(fields=["mailing", "status"], name="outbox_mailing_idx"),
+            # The admin lists newest first.
+            models.Index(fields=["-created_at", "-id"], name="outbox_created_idx"),
             models.Index(
                 fields=["status"],
                 condition=Q(status__in=["in_doubt", "failed"]),

@@ -19,4 +19,6 @@ def limiter_reset() -> None:
     ratelimit.LocalLimiter._state.update(tat=0.0, pause=0.0)
     ratelimit.LocalLimiter._chats.clear()
     ratelimit.LocalLimiter._window.clear()
+    for handle in ratelimit.LocalLimiter._lock.values():
+        handle.close()
     ratelimit.LocalLimiter._lock.clear()

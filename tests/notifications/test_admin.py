@@ -342,3 +342,40 @@ def test_all_message_texts_lists_every_key_and_language(staff):
     assert html.count("<code>reminder</code>") == 2
     assert "Psst (ru), {name}!" in html
     assert "?key=day_task&amp;language=en" in html
+
+
+def test_mailing_list_query_count_does_not_grow_with_rows(staff, shift):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    MembershipFactory.create_batch(2, shift=shift)
+
+    def sent_mailings(count):
+        for _number in range(count):
+            mailing = draft(shift)
+            mailing_schedule(mailing, by=None)
+        mailings_dispatch_due()
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert staff.get(reverse(CHANGELIST)).status_code == 200
+        return len(captured)
+
+    sent_mailings(1)
+    few = queries()
+    sent_mailings(4)
+
+    assert queries() == few
+
+
+def test_dashboard_reports_messages_in_doubt(staff, shift):
+    from notifications.services import message_enqueue
+
+    member = MembershipFactory(shift=shift)
+    message_enqueue(member.participant, kind="shift", text="x", dedupe_key="a")
+    OutboxMessage.objects.update(status=Outbox.IN_DOUBT)
+
+    response = staff.get(reverse("admin:index"))
+
+    notes = [card["note"] for card in response.context["kpi_cards"]]
+    assert "Failed: 0 · in doubt: 1" in notes
