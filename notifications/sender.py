@@ -31,7 +31,8 @@ from django.utils import timezone
 
 from notifications.models import OutboxMessage
 from notifications.ratelimit import Admission, Limiter, limiter_create
-from notifications.services.outbox import (
+from notifications.services.outbox import outbox_kick
+from notifications.services.sending import (
     message_claim_next,
     message_mark_blocked,
     message_mark_failed,
@@ -39,7 +40,6 @@ from notifications.services.outbox import (
     message_release,
     message_retry_later,
     outbox_due_in,
-    outbox_kick,
 )
 from notifications.telegram import Outcome, message_deliver, telegram_bot_create
 

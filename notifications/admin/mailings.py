@@ -1,15 +1,12 @@
 """Mailings: write, target, schedule, watch; pause, resume, cancel, duplicate, test."""
 
-from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
-from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -19,8 +16,9 @@ from unfold.decorators import action, display
 from core.admin_actions import apply_service
 from core.exceptions import DomainError
 from core.services import user_telegram_chat_set
-from notifications.formatting import buttons_parse, preview_html, template_fill
-from notifications.media import photo_prepare
+from notifications.admin.mailing_forms import MailingForm, SendTestForm
+from notifications.admin.mailing_live import MailingLiveViews
+from notifications.formatting import preview_html, template_fill
 from notifications.models import Mailing, OutboxMessage
 from notifications.services import (
     mailing_cancel,
@@ -31,13 +29,6 @@ from notifications.services import (
     mailing_schedule,
     mailing_send_test,
     mailing_stats,
-)
-from notifications.services.audience import (
-    AUDIENCE_FIELDS,
-    Audience,
-    audience_count,
-    audience_participants,
-    recipients_info,
 )
 
 Outbox = OutboxMessage.Status
@@ -51,78 +42,8 @@ MAILING_COLOURS = {
 }
 
 
-class MailingForm(forms.ModelForm):
-    class Meta:
-        model = Mailing
-        fields = [
-            "title",
-            "text",
-            "photo",
-            "buttons",
-            "shifts",
-            *AUDIENCE_FIELDS,
-            "scheduled_at",
-            "send_until",
-            "quiet_from",
-            "quiet_to",
-        ]
-        widgets = {
-            "text": forms.Textarea(attrs={"rows": 8}),
-            "buttons": forms.Textarea(attrs={"rows": 3}),
-        }
-
-    def clean_photo(self):
-        photo = self.cleaned_data.get("photo")
-        if isinstance(photo, UploadedFile):
-            return photo_prepare(photo)
-        return photo
-
-    def clean(self):
-        cleaned = super().clean()
-        # What Telegram would refuse, shown on the fields (the photo makes the
-        # text a caption, with a lower limit).
-        text, buttons = cleaned.get("text"), cleaned.get("buttons")
-        if text is not None:
-            sample = Mailing(text=text, photo=cleaned.get("photo") or "")
-            for problem in sample.text_problems():
-                self.add_error("text", problem)
-        if buttons:
-            for problem in buttons_parse(buttons)[1]:
-                self.add_error("buttons", problem)
-        if self.instance.pk:
-            status = (
-                Mailing.objects.filter(pk=self.instance.pk)
-                .values_list("status", flat=True)
-                .first()
-            )
-            if status not in Mailing.EDITABLE_STATUSES:
-                raise forms.ValidationError(
-                    gettext("Only a draft can be changed; duplicate it instead.")
-                )
-        return cleaned
-
-
-class AudienceForm(forms.ModelForm):
-    """The audience part of the mailing form, for the live recipient count."""
-
-    class Meta:
-        model = Mailing
-        fields = ["shifts", *AUDIENCE_FIELDS]
-
-    def _post_clean(self) -> None:
-        # Only the fields are wanted; the mailing as a whole is not validated here.
-        pass
-
-
-class SendTestForm(forms.Form):
-    chat_id = forms.IntegerField(
-        label=_("Your Telegram chat ID"),
-        help_text=_("Your Telegram user ID; write /start to the bot first."),
-    )
-
-
 @admin.register(Mailing)
-class MailingAdmin(ModelAdmin):
+class MailingAdmin(MailingLiveViews, ModelAdmin):
     form = MailingForm
     list_display = [
         "title",
@@ -227,78 +148,6 @@ class MailingAdmin(ModelAdmin):
         return super().change_view(
             request, object_id, form_url, {**(extra_context or {}), **extra}
         )
-
-    def get_urls(self):
-        return [
-            path(
-                "audience-count/",
-                self.admin_site.admin_view(self.audience_count_view),
-                name="notifications_mailing_audience_count",
-            ),
-            path(
-                "preview/",
-                self.admin_site.admin_view(self.preview_view),
-                name="notifications_mailing_preview",
-            ),
-            *super().get_urls(),
-        ]
-
-    # -- live helpers of the form -------------------------------------------------
-
-    def audience_count_view(self, request: HttpRequest) -> JsonResponse:
-        """Count the recipients the (unsaved) audience fields select."""
-        audience = self._posted_audience(request)
-        if audience is None:
-            return JsonResponse({"error": gettext("Check the audience fields.")})
-        counts = audience_count(audience)
-        return JsonResponse(
-            {
-                **counts,
-                "text": gettext(
-                    "%(total)d recipients; %(unreachable)d of them cannot be reached "
-                    "(blocked the bot or no Telegram)."
-                )
-                % counts,
-            }
-        )
-
-    def preview_view(self, request: HttpRequest) -> JsonResponse:
-        """Render the text as the first recipient would see it, with its problems."""
-        audience = self._posted_audience(request) or Audience()
-        text = request.POST.get("text", "")
-        sample = Mailing(text=text, photo=request.POST.get("has_photo") or "")
-        context = {"name": gettext("Anna"), "last_name": "", "city": "", "shift": ""}
-        first = audience_participants(audience).order_by("pk").first()
-        if first is not None:
-            info = recipients_info([first.pk], mailing=sample)[first.pk]
-            context = {
-                "name": first.first_name,
-                "last_name": first.last_name,
-                "city": first.city,
-                "shift": info.shift,
-                "points": info.points,
-            }
-        return JsonResponse(
-            {
-                "html": preview_html(template_fill(text, {"points": 0, **context})),
-                "problems": sample.text_problems(),
-            }
-        )
-
-    def _posted_audience(self, request: HttpRequest) -> Audience | None:
-        # POST only, with the form's CSRF token; staff who may see mailings.
-        if request.method != "POST" or not self.has_view_permission(request):
-            raise PermissionDenied
-        form = AudienceForm(request.POST)
-        if not form.is_valid():
-            return None
-        data = form.cleaned_data
-        return Audience(
-            shift_ids=tuple(shift.pk for shift in data["shifts"]),
-            **{name: data[name] for name in AUDIENCE_FIELDS},
-        )
-
-    # -- list columns ----------------------------------------------------------
 
     @display(description=_("status"), label=MAILING_COLOURS)
     def show_status(self, mailing: Mailing) -> tuple[str, str]:

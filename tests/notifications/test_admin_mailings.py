@@ -6,10 +6,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from core import roles
-from notifications.models import Mailing, MessageTemplate, OutboxMessage
+from notifications.models import Mailing, OutboxMessage
 from notifications.services import mailing_schedule, mailings_dispatch_due
-from tests.factories import MembershipFactory, ShiftFactory, UserFactory
+from tests.factories import MembershipFactory, ShiftFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -273,77 +272,6 @@ def test_mailing_page_shows_progress_and_deliveries(staff, shift):
     assert len(deliveries.context["cl"].result_list) == 4
 
 
-def test_outbox_shows_and_resolves_in_doubt_messages(staff, shift):
-    member = MembershipFactory(shift=shift)
-    from notifications.services import message_enqueue
-
-    messages = [
-        message_enqueue(member.participant, kind="shift", text="x", dedupe_key=key)
-        for key in ("a", "b")
-    ]
-    OutboxMessage.objects.update(status=Outbox.IN_DOUBT)
-    url = reverse("admin:notifications_outboxmessage_changelist")
-
-    html = staff.get(url).content.decode()
-    staff.post(
-        url,
-        {"action": "requeue_selected", ACTION_CHECKBOX_NAME: [messages[0].pk]},
-    )
-    staff.post(
-        url,
-        {
-            "action": "confirm_delivered_selected",
-            ACTION_CHECKBOX_NAME: [messages[1].pk],
-        },
-    )
-
-    assert "may or may not have arrived" in html
-    statuses = dict(OutboxMessage.objects.values_list("dedupe_key", "status"))
-    assert statuses == {"a": Outbox.PENDING, "b": Outbox.SENT}
-
-
-def test_moderator_cannot_resolve_outbox_messages(client, shift):
-    client.force_login(UserFactory(username="mod", role=roles.MODERATOR))
-
-    response = client.get(reverse("admin:notifications_outboxmessage_changelist"))
-
-    assert response.status_code == 403
-
-
-def test_message_text_add_is_prefilled_with_the_default(staff):
-    response = staff.get(
-        reverse("admin:notifications_messagetemplate_add") + "?key=reminder&language=en"
-    )
-
-    form = response.context["adminform"].form
-    assert form.initial["text"].startswith("⏰ {name}")
-
-
-def test_message_text_save_checks_variables(staff):
-    url = reverse("admin:notifications_messagetemplate_add")
-
-    refused = staff.post(url, {"key": "reminder", "language": "en", "text": "{age}"})
-    saved = staff.post(url, {"key": "reminder", "language": "en", "text": "{name}!"})
-
-    assert "Unknown variables: {age}" in refused.content.decode()
-    assert saved.status_code == 302
-    template = MessageTemplate.objects.get()
-    assert (template.text, template.updated_by.username) == ("{name}!", "coordinator")
-
-
-def test_all_message_texts_lists_every_key_and_language(staff):
-    MessageTemplate.objects.create(
-        key="reminder", language="ru", text="Psst (ru), {name}!"
-    )
-
-    response = staff.get(reverse("admin:notifications_messagetemplate_all"))
-
-    html = response.content.decode()
-    assert html.count("<code>reminder</code>") == 2
-    assert "Psst (ru), {name}!" in html
-    assert "?key=day_task&amp;language=en" in html
-
-
 def test_mailing_list_query_count_does_not_grow_with_rows(staff, shift):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -366,16 +294,3 @@ def test_mailing_list_query_count_does_not_grow_with_rows(staff, shift):
     sent_mailings(4)
 
     assert queries() == few
-
-
-def test_dashboard_reports_messages_in_doubt(staff, shift):
-    from notifications.services import message_enqueue
-
-    member = MembershipFactory(shift=shift)
-    message_enqueue(member.participant, kind="shift", text="x", dedupe_key="a")
-    OutboxMessage.objects.update(status=Outbox.IN_DOUBT)
-
-    response = staff.get(reverse("admin:index"))
-
-    notes = [card["note"] for card in response.context["kpi_cards"]]
-    assert "Failed: 0 · in doubt: 1" in notes
