@@ -371,21 +371,23 @@ OUTBOX_DRAIN_IDLE_SECONDS = env.float("OUTBOX_DRAIN_IDLE_SECONDS", default=5.0)
 TELEGRAM_RATE_HEADROOM = env.float("TELEGRAM_RATE_HEADROOM", default=0.97)
 TELEGRAM_REQUEST_TIMEOUT = env.float("TELEGRAM_REQUEST_TIMEOUT", default=20.0)
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="celery")
+# Beat's DatabaseScheduler copies these into its table on start (editable in the
+# admin); a run not picked up before the next one is due expires.
 CELERY_BEAT_SCHEDULE = {
     "outbox-drain": {
         "task": "notifications.tasks.outbox_drain_task",
         "schedule": 10.0,
-        "options": {"expires": 10},
+        "options": {"expire_seconds": 10},
     },
     "outbox-sweep": {
         "task": "notifications.tasks.outbox_sweep_task",
         "schedule": 60.0,
-        "options": {"expires": 60},
+        "options": {"expire_seconds": 60},
     },
     "mailings-dispatch-due": {
         "task": "notifications.tasks.mailings_dispatch_due_task",
         "schedule": 30.0,
-        "options": {"expires": 30},
+        "options": {"expire_seconds": 30},
     },
 }
 PRIVATE_MEDIA_PERMISSIONS["mailings/"] = "notifications.view_mailing"
