@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run install messages demo test lint ci clean bench-admin bench-ingest
+.PHONY: run install messages demo test lint ci clean bench bench-admin bench-ingest bench-broadcast
 
 run: install demo ## Install, migrate, seed the demo and start web, worker, beat (+ bot).
 	@procs="web worker beat"; \
@@ -53,3 +53,9 @@ bench-admin: install ## Changelists and dashboard at 1M reports (PostgreSQL: BEN
 
 bench-ingest: install ## 1,000 photos through the bot, with a restart mid-burst.
 	$(BIN)/python -m bench.ingest
+
+bench-broadcast: install ## 2,000-recipient mailing against the fake Bot API (needs PostgreSQL + Redis).
+	$(BIN)/python -m bench.broadcast
+
+bench: bench-broadcast bench-ingest bench-admin ## Every benchmark (PostgreSQL + Redis), one table each.
+	$(BIN)/python -m bench.export

@@ -13,11 +13,8 @@ from django.db import close_old_connections
 
 from botrunner import texts
 from core.models import Participant
-from core.services import (
-    participant_language,
-    participant_mark_blocked,
-    participant_unblock,
-)
+from core.services import participant_language, participant_unblock
+from notifications.services import participant_mark_blocked
 
 logger = logging.getLogger(__name__)
 

@@ -37,6 +37,16 @@ class TimeStampedModel(models.Model):
 class User(AbstractUser):
     """A staff account; its groups are the roles (Administrator, Coordinator, Moderator)."""
 
+    telegram_chat_id = models.BigIntegerField(
+        _("Telegram chat ID"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Where test mailings go. Write /start to the bot first; the ID is "
+            "your Telegram user ID."
+        ),
+    )
+
     class Meta(AbstractUser.Meta):
         verbose_name = _("staff member")
         verbose_name_plural = _("staff")

@@ -29,7 +29,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_crud("core", "task"),
         *_crud("moderation", "report", "view", "change"),
         "moderation.review_report",
-        *_crud("notifications", "outboxmessage", "view"),
+        *_crud("notifications", "outboxmessage", "view", "change"),
+        *_crud("notifications", "mailing"),
+        *_crud("notifications", "messagetemplate"),
         *_crud("moderation", "digestsubscription"),
     ],
     MODERATOR: [

@@ -265,19 +265,16 @@ def participant_register(
     return participant
 
 
-def participant_mark_blocked(
-    participant: Participant, *, at: dt.datetime | None = None
-) -> Participant:
-    """Mark that the participant blocked the bot: nothing is sent to them any more."""
-    if participant.blocked_bot_at is None:
-        participant.blocked_bot_at = at or timezone.now()
-        participant.save(update_fields=["blocked_bot_at", "updated_at"])
-    return participant
-
-
 def participant_unblock(participant: Participant) -> Participant:
     """Clear the blocked mark: the participant wrote to the bot again."""
     if participant.blocked_bot_at is not None:
         participant.blocked_bot_at = None
         participant.save(update_fields=["blocked_bot_at", "updated_at"])
     return participant
+
+
+def user_telegram_chat_set(user: User, *, chat_id: int | None, by: User | None) -> User:
+    """Set where a staff member's test messages go (their Telegram user ID)."""
+    user.telegram_chat_id = chat_id
+    user.save(update_fields=["telegram_chat_id"])
+    return user

@@ -327,6 +327,13 @@ UNFOLD = {
                     _admin_item(
                         _("Outbox"), "outbox", "outboxmessage", "notifications"
                     ),
+                    _admin_item(_("Mailings"), "campaign", "mailing", "notifications"),
+                    _admin_item(
+                        _("Message texts"),
+                        "edit_note",
+                        "messagetemplate",
+                        "notifications",
+                    ),
                 ],
             },
             {
@@ -391,3 +398,46 @@ UNFOLD["SIDEBAR"]["navigation"].insert(
         ],
     },
 )
+
+# --- Outbox sender (notifications) -------------------------------------------------
+
+# Start the sender when messages are queued (after commit). Tests switch it off
+# and drive the sender themselves.
+OUTBOX_KICK_ENABLED = env.bool("OUTBOX_KICK_ENABLED", default=True)
+# Concurrent requests one sender keeps open; the rate limits hold regardless.
+OUTBOX_SENDER_CONCURRENCY = env.int("OUTBOX_SENDER_CONCURRENCY", default=8)
+# Seconds after which a message still `sending` counts as stuck: its worker died.
+# The sweep reports it in doubt if its request may have left, else queues it
+# again. Far above TELEGRAM_REQUEST_TIMEOUT.
+OUTBOX_SENDING_LEASE = env.float("OUTBOX_SENDING_LEASE", default=120.0)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
+# One sender runs at a time (a lock in Redis); a drain hands over after this long.
+OUTBOX_DRAIN_MAX_SECONDS = env.float("OUTBOX_DRAIN_MAX_SECONDS", default=300.0)
+OUTBOX_DRAIN_LOCK_SECONDS = env.float("OUTBOX_DRAIN_LOCK_SECONDS", default=30.0)
+# A drain waits this long for messages that become due soon (retries) before it ends.
+OUTBOX_DRAIN_IDLE_SECONDS = env.float("OUTBOX_DRAIN_IDLE_SECONDS", default=5.0)
+# Pace at this share of TELEGRAM_RATE_GLOBAL / _PER_CHAT: network jitter must not
+# push a second over Telegram's limit.
+TELEGRAM_RATE_HEADROOM = env.float("TELEGRAM_RATE_HEADROOM", default=0.97)
+TELEGRAM_REQUEST_TIMEOUT = env.float("TELEGRAM_REQUEST_TIMEOUT", default=20.0)
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="celery")
+# Beat's DatabaseScheduler copies these into its table on start (editable in the
+# admin); a run not picked up before the next one is due expires.
+CELERY_BEAT_SCHEDULE = {
+    "outbox-drain": {
+        "task": "notifications.tasks.outbox_drain_task",
+        "schedule": 10.0,
+        "options": {"expire_seconds": 10},
+    },
+    "outbox-sweep": {
+        "task": "notifications.tasks.outbox_sweep_task",
+        "schedule": 60.0,
+        "options": {"expire_seconds": 60},
+    },
+    "mailings-dispatch-due": {
+        "task": "notifications.tasks.mailings_dispatch_due_task",
+        "schedule": 30.0,
+        "options": {"expire_seconds": 30},
+    },
+}
+PRIVATE_MEDIA_PERMISSIONS["mailings/"] = "notifications.view_mailing"

@@ -128,6 +128,7 @@ def _outbox_cards() -> list[dict]:
     counts = OutboxMessage.objects.aggregate(
         pending=Count("pk", filter=Q(status=OutboxMessage.Status.PENDING)),
         failed=Count("pk", filter=Q(status=OutboxMessage.Status.FAILED)),
+        in_doubt=Count("pk", filter=Q(status=OutboxMessage.Status.IN_DOUBT)),
     )
     return [
         _card(
@@ -135,6 +136,6 @@ def _outbox_cards() -> list[dict]:
             counts["pending"],
             "admin:notifications_outboxmessage_changelist",
             "status__exact=pending",
-            _("Failed: %d") % counts["failed"],
+            _("Failed: %(failed)d · in doubt: %(in_doubt)d") % counts,
         )
     ]

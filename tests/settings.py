@@ -31,3 +31,6 @@ STORAGES = {
         "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": "/private-media/"},
     },
 }
+
+# The sender is driven by the tests that exercise it, never by on_commit.
+OUTBOX_KICK_ENABLED = False

@@ -10,14 +10,14 @@ from aiogram.types import ChatMemberUpdated
 from asgiref.sync import sync_to_async
 
 from core.models import Participant
-from core.services import participant_mark_blocked
+from notifications.services import participant_mark_blocked
 
 
 async def on_bot_blocked(
     event: ChatMemberUpdated, participant: Participant | None
 ) -> None:
     if participant is not None:
-        await sync_to_async(participant_mark_blocked)(participant, at=event.date)
+        await sync_to_async(participant_mark_blocked)(participant, now=event.date)
 
 
 async def on_bot_unblocked(event: ChatMemberUpdated) -> None:

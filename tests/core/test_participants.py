@@ -19,12 +19,12 @@ from core.services import (
     participant_birth_date_clean,
     participant_city_clean,
     participant_language,
-    participant_mark_blocked,
     participant_name_clean,
     participant_phone_clean,
     participant_register,
     participant_unblock,
 )
+from notifications.services import participant_mark_blocked
 from tests.factories import ParticipantFactory
 
 
@@ -196,7 +196,7 @@ def test_participant_mark_blocked_and_unblock():
     participant = ParticipantFactory()
     moment = timezone.now() - dt.timedelta(hours=1)
 
-    participant_mark_blocked(participant, at=moment)
+    participant_mark_blocked(participant, now=moment)
     participant_mark_blocked(participant)  # a second report keeps the first moment
 
     participant.refresh_from_db()

@@ -18,6 +18,9 @@ PAGES = {
     "tasks": "admin:core_task_changelist",
     "reports": "admin:moderation_report_changelist",
     "outbox": "admin:notifications_outboxmessage_changelist",
+    "mailings": "admin:notifications_mailing_changelist",
+    "mailing_add": "admin:notifications_mailing_add",
+    "message_texts": "admin:notifications_messagetemplate_changelist",
     "staff": "admin:core_user_changelist",
     "staff_add": "admin:core_user_add",
     "roles": "admin:auth_group_changelist",
@@ -37,6 +40,9 @@ MATRIX = {
         "tasks",
         "reports",
         "outbox",
+        "mailings",
+        "mailing_add",
+        "message_texts",
     },
     roles.MODERATOR: {"dashboard", "reports"},
 }
@@ -62,7 +68,7 @@ def test_role_sidebar_lists_only_its_pages(client, role):
     html = client.get(reverse("admin:index")).content.decode()
 
     for page, url_name in PAGES.items():
-        if page in ("dashboard", "shift_add", "staff_add"):
+        if page in ("dashboard", "shift_add", "staff_add", "mailing_add"):
             continue
         shown = f'href="{reverse(url_name)}"' in html
         assert shown is (page in MATRIX[role]), (role, page)

@@ -1,0 +1,93 @@
+"""The live parts of the mailing form: recipient count and preview (JSON views)."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, JsonResponse
+from django.urls import path
+from django.utils.translation import gettext
+
+from notifications.admin.mailing_forms import AudienceForm
+from notifications.formatting import preview_html, template_fill
+from notifications.models import Mailing
+from notifications.services.audience import (
+    AUDIENCE_FIELDS,
+    Audience,
+    audience_count,
+    audience_participants,
+    recipients_info,
+)
+
+
+class MailingLiveViews:
+    """Views the mailing form's script posts the unsaved form to."""
+
+    def get_urls(self):
+        return [
+            path(
+                "audience-count/",
+                self.admin_site.admin_view(self.audience_count_view),
+                name="notifications_mailing_audience_count",
+            ),
+            path(
+                "preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="notifications_mailing_preview",
+            ),
+            *super().get_urls(),
+        ]
+
+    # -- live helpers of the form -------------------------------------------------
+
+    def audience_count_view(self, request: HttpRequest) -> JsonResponse:
+        """Count the recipients the (unsaved) audience fields select."""
+        audience = self._posted_audience(request)
+        if audience is None:
+            return JsonResponse({"error": gettext("Check the audience fields.")})
+        counts = audience_count(audience)
+        return JsonResponse(
+            {
+                **counts,
+                "text": gettext(
+                    "%(total)d recipients; %(unreachable)d of them cannot be reached "
+                    "(blocked the bot or no Telegram)."
+                )
+                % counts,
+            }
+        )
+
+    def preview_view(self, request: HttpRequest) -> JsonResponse:
+        """Render the text as the first recipient would see it, with its problems."""
+        audience = self._posted_audience(request) or Audience()
+        text = request.POST.get("text", "")
+        sample = Mailing(text=text, photo=request.POST.get("has_photo") or "")
+        context = {"name": gettext("Anna"), "last_name": "", "city": "", "shift": ""}
+        first = audience_participants(audience).order_by("pk").first()
+        if first is not None:
+            info = recipients_info([first.pk], mailing=sample)[first.pk]
+            context = {
+                "name": first.first_name,
+                "last_name": first.last_name,
+                "city": first.city,
+                "shift": info.shift,
+                "points": info.points,
+            }
+        return JsonResponse(
+            {
+                "html": preview_html(template_fill(text, {"points": 0, **context})),
+                "problems": sample.text_problems(),
+            }
+        )
+
+    def _posted_audience(self, request: HttpRequest) -> Audience | None:
+        # POST only, with the form's CSRF token; staff who may see mailings.
+        if request.method != "POST" or not self.has_view_permission(request):
+            raise PermissionDenied
+        form = AudienceForm(request.POST)
+        if not form.is_valid():
+            return None
+        data = form.cleaned_data
+        return Audience(
+            shift_ids=tuple(shift.pk for shift in data["shifts"]),
+            **{name: data[name] for name in AUDIENCE_FIELDS},
+        )
+
+    # -- list columns ----------------------------------------------------------

@@ -1,0 +1,77 @@
+"""Telegram's rate limits, shared by every sender through Redis.
+
+- Global: a token bucket without burst (GCRA). Each send reserves the next free
+  slot, `1 / rate` after the previous one, and waits for it; so concurrent
+  senders on any number of workers together keep to the rate.
+- Global, hard cap: the sends of the last `rate` slots' span are logged (a
+  sorted set), and a send that would make more than `rate` in that span waits.
+  Paced sends never meet this cap; it catches a stalled worker that wakes up
+  with several slots due at once, which would otherwise burst.
+- 429: `retry_after` pauses every sender (the pause key), not just one.
+- Per chat: a key per chat that lives one interval; a message to a chat whose
+  key exists waits.
+- The drain lock: only one sender drains at a time.
+- The in-flight marks: a message's mark is set in the same step that lets it go
+  to Telegram and removed once its outcome is recorded. A worker that dies
+  leaves marks only on messages whose request may have started; the sweep
+  reports just those as in doubt and puts the others back in the queue.
+
+Every step is one Lua script, so it is atomic and uses Redis's clock. Without
+Redis (`REDIS_URL` empty, the demo) the same logic runs in-process, and the
+drain lock is a file lock: one drain at a time on the machine, so the limits
+hold for a single-machine demo.
+"""
+
+from django.conf import settings
+
+from notifications.ratelimit.local import LocalLimiter
+from notifications.ratelimit.pace import (
+    INFLIGHT_MARK_MS,
+    Admission,
+    Limiter,
+    Pace,
+    limiter_prefix,
+)
+from notifications.ratelimit.shared import RedisLimiter
+
+__all__ = [
+    "INFLIGHT_MARK_MS",
+    "Admission",
+    "Limiter",
+    "LocalLimiter",
+    "Pace",
+    "RedisLimiter",
+    "inflight_marked",
+    "limiter_create",
+    "limiter_prefix",
+]
+
+
+def limiter_create(token: str | None = None) -> Limiter:
+    """Return the limiter for the bot: Redis-backed when REDIS_URL is set."""
+    prefix = limiter_prefix(token or settings.TELEGRAM_BOT_TOKEN)
+    if settings.REDIS_URL:
+        return RedisLimiter(settings.REDIS_URL, prefix=prefix)
+    return LocalLimiter(prefix=prefix)
+
+
+def inflight_marked(
+    message_ids: list[int], token: str | None = None
+) -> set[int] | None:
+    """Return which of the messages carry an in-flight mark; None when unknowable."""
+    if not settings.REDIS_URL:
+        return None
+    import redis
+
+    prefix = limiter_prefix(token or settings.TELEGRAM_BOT_TOKEN)
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    try:
+        with client.pipeline(transaction=False) as pipe:
+            for message_id in message_ids:
+                pipe.exists(f"{prefix}:inflight:{message_id}")
+            found = pipe.execute()
+        # Marks are left to expire: deleting them here could lose one if the
+        # caller fails before recording its decision.
+        return {mid for mid, hit in zip(message_ids, found, strict=True) if hit}
+    finally:
+        client.close()

@@ -1,0 +1,91 @@
+"""The limits inside one process, for running without Redis (the demo)."""
+
+import asyncio
+import collections
+import fcntl
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import IO
+
+from notifications.ratelimit.pace import Admission, Pace
+
+
+class LocalLimiter:
+    """The same limits inside one process, for running without Redis."""
+
+    _guard = threading.Lock()
+    _state: dict[str, float] = {"tat": 0.0, "pause": 0.0}
+    _chats: dict[int, float] = {}
+    _window: collections.deque[float] = collections.deque()
+    _lock: dict[str, IO] = {}
+
+    def __init__(self, *, prefix: str) -> None:
+        self.prefix = prefix
+        self.pace = Pace.from_settings()
+
+    async def reserve(self) -> float:
+        with self._guard:
+            now = time.monotonic()
+            slot = max(self._state["tat"], now, self._state["pause"])
+            self._state["tat"] = slot + self.pace.interval / 1000
+        return slot - now
+
+    async def admit(self, chat_id: int, message_id: int) -> Admission:
+        with self._guard:
+            now = time.monotonic()
+            if self._state["pause"] > now:
+                return Admission(Admission.PAUSED, self._state["pause"] - now)
+            window = self.pace.window / 1000
+            while self._window and self._window[0] <= now - window:
+                self._window.popleft()
+            if len(self._window) >= self.pace.cap:
+                return Admission(Admission.AT_CAP, self._window[0] + window - now)
+            free_at = self._chats.get(chat_id, 0.0)
+            if free_at > now:
+                return Admission(Admission.CHAT_BUSY, free_at - now)
+            self._chats[chat_id] = now + self.pace.chat_interval / 1000
+            self._window.append(now)
+            if len(self._chats) > 10_000:
+                for key in [k for k, v in self._chats.items() if v <= now]:
+                    del self._chats[key]
+            return Admission(Admission.GO)
+
+    async def inflight_clear(self, message_id: int) -> None:
+        # In-process marks die with the process; the sweep assumes the worst.
+        await asyncio.sleep(0)
+
+    async def pause(self, seconds: float) -> None:
+        with self._guard:
+            till = time.monotonic() + seconds
+            self._state["pause"] = max(self._state["pause"], till)
+
+    # The drain lock is a file lock, so it holds across the worker's processes on
+    # this machine, and the OS releases it when its process dies.
+    async def lock_acquire(self) -> str | None:
+        path = Path(tempfile.gettempdir()) / f"{self.prefix.replace(':', '-')}.lock"
+        handle = path.open("a")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return None
+        token = uuid.uuid4().hex
+        with self._guard:
+            self._lock[token] = handle
+        return token
+
+    async def lock_refresh(self, token: str) -> bool:
+        with self._guard:
+            return token in self._lock
+
+    async def lock_release(self, token: str) -> None:
+        with self._guard:
+            handle = self._lock.pop(token, None)
+        if handle is not None:
+            handle.close()
+
+    async def close(self) -> None:
+        await asyncio.sleep(0)

@@ -1,0 +1,281 @@
+"""The one sender: drains the outbox at Telegram's rate limits.
+
+A drain holds the drain lock (one sender at a time across all workers) and runs
+`OUTBOX_SENDER_CONCURRENCY` lanes. Each lane loops:
+
+1. claim one due row (`SELECT ... FOR UPDATE SKIP LOCKED`, then `sending`);
+2. reserve the next global slot in the shared token bucket and wait for it;
+3. pass the checks right before the request: no 429 pause, under the hard cap
+   of the last second's sends, the recipient's chat free; this marks the row in
+   flight (a busy chat puts the row back to wait);
+4. send it, record the outcome, clear the mark.
+
+A worker killed mid-mailing leaves its claimed rows in `sending`; the sweep
+reports those with an in-flight mark as in doubt (their request may have
+reached Telegram) and queues the rest again. The drain ends when nothing is due within
+`OUTBOX_DRAIN_IDLE_SECONDS`, or after `OUTBOX_DRAIN_MAX_SECONDS` (and is started
+again if work is left).
+"""
+
+import asyncio
+import contextlib
+import dataclasses
+import datetime as dt
+import logging
+
+from aiogram import Bot
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import connections
+from django.utils import timezone
+
+from notifications.models import OutboxMessage
+from notifications.ratelimit import Admission, Limiter, limiter_create
+from notifications.services.outbox import outbox_kick
+from notifications.services.sending import (
+    message_claim_next,
+    message_mark_blocked,
+    message_mark_failed,
+    message_mark_sent,
+    message_release,
+    message_retry_later,
+    outbox_due_in,
+)
+from notifications.telegram import Outcome, message_deliver, telegram_bot_create
+
+logger = logging.getLogger(__name__)
+
+IDLE_POLL_SECONDS = 0.5
+# A claimed row waits at most this long for its slot (longer only in a 429 pause).
+HOLD_MAX_SECONDS = 2.0
+ADMIT_ATTEMPTS = 50
+# How long rows wait after a "wrong token / wrong API address" answer.
+BROKEN_PAUSE_SECONDS = 60
+
+
+def _db(function):
+    # All ORM work of a drain runs in one thread, on one connection.
+    return sync_to_async(function, thread_sensitive=True)
+
+
+@dataclasses.dataclass
+class DrainReport:
+    """What one drain did; `skipped` when another sender held the lock."""
+
+    sent: int = 0
+    retried: int = 0
+    rate_limited: int = 0
+    blocked: int = 0
+    failed: int = 0
+    released: int = 0
+    skipped: bool = False
+    stopped: str = ""
+
+
+def outbox_drain(
+    *, max_seconds: float | None = None, lanes: int | None = None
+) -> DrainReport:
+    """Send due outbox messages at the rate limits until none is due soon.
+
+    Safe to run anywhere, any number of times: a second drain while one runs
+    returns at once (`skipped`).
+    """
+    if not settings.TELEGRAM_BOT_TOKEN:
+        logger.warning("Outbox: TELEGRAM_BOT_TOKEN is not set; nothing is sent")
+        return DrainReport(stopped="no bot token")
+    report = asyncio.run(
+        _drain_run(
+            max_seconds or settings.OUTBOX_DRAIN_MAX_SECONDS,
+            lanes or settings.OUTBOX_SENDER_CONCURRENCY,
+        )
+    )
+    if not report.skipped and not report.stopped:
+        due_in = outbox_due_in()
+        if due_in is not None and due_in <= 0:
+            # Stopped at the time limit with work left: hand over to a new drain.
+            outbox_kick()
+    return report
+
+
+async def _drain_run(max_seconds: float, lanes: int) -> DrainReport:
+    limiter = limiter_create()
+    try:
+        token = await limiter.lock_acquire()
+        if token is None:
+            return DrainReport(skipped=True)
+        try:
+            async with telegram_bot_create() as bot:
+                drain = Drain(bot, limiter, lock_token=token, max_seconds=max_seconds)
+                await drain.run(lanes)
+                return drain.report
+        finally:
+            await limiter.lock_release(token)
+    finally:
+        await limiter.close()
+        await _db(connections.close_all)()
+
+
+class Drain:
+    """One run of the sender: lanes sharing a bot, a limiter and a deadline."""
+
+    def __init__(
+        self, bot: Bot, limiter: Limiter, *, lock_token: str, max_seconds: float
+    ) -> None:
+        self.bot = bot
+        self.limiter = limiter
+        self.lock_token = lock_token
+        self.deadline = asyncio.get_running_loop().time() + max_seconds
+        self.stop = asyncio.Event()
+        self.report = DrainReport()
+
+    async def run(self, lanes: int) -> None:
+        keeper = asyncio.create_task(self._keep_lock())
+        try:
+            await asyncio.gather(*(self._lane() for _ in range(lanes)))
+        finally:
+            keeper.cancel()
+
+    def _running(self) -> bool:
+        return not self.stop.is_set() and (
+            asyncio.get_running_loop().time() < self.deadline
+        )
+
+    async def _sleep(self, seconds: float) -> None:
+        """Sleep, but wake at once when the drain is stopped."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.stop.wait(), timeout=seconds)
+
+    async def _keep_lock(self) -> None:
+        while True:
+            await asyncio.sleep(settings.OUTBOX_DRAIN_LOCK_SECONDS / 3)
+            if not await self.limiter.lock_refresh(self.lock_token):
+                # This drain stalled past its lock; another may be sending now.
+                logger.warning("Outbox: drain lock lost; stopping this drain")
+                self.report.stopped = "drain lock lost"
+                self.stop.set()
+                return
+
+    async def _lane(self) -> None:
+        while self._running():
+            message = await _db(message_claim_next)()
+            if message is None:
+                if not await self._idle():
+                    return
+                continue
+            await self._send(message)
+
+    async def _idle(self) -> bool:
+        """Wait for a message due soon; return False when none is."""
+        first = True
+        while self._running():
+            due_in = await _db(outbox_due_in)()
+            if due_in is None or due_in > settings.OUTBOX_DRAIN_IDLE_SECONDS:
+                return False
+            if due_in <= 0:
+                if first:
+                    # Due rows that another lane is just claiming: let it finish.
+                    await self._sleep(0.05)
+                return True
+            first = False
+            await self._sleep(min(due_in, IDLE_POLL_SECONDS))
+        return False
+
+    async def _send(self, message: OutboxMessage) -> None:
+        # The slot is taken after the claim, so the request leaves right when the
+        # slot comes: no database work between the two to jitter the pace.
+        wait = await self.limiter.reserve()
+        if wait > HOLD_MAX_SECONDS:
+            # Paused by a 429: do not sit on the row; let it wait in the queue.
+            await self._release(message, wait)
+            await self._sleep(wait - HOLD_MAX_SECONDS)
+            return
+        await self._sleep(wait)
+        if not await self._admitted(message):
+            return
+        try:
+            outcome = await message_deliver(
+                self.bot,
+                message,
+                before_second_part=lambda: self._second_part(message),
+            )
+        except Exception as error:
+            # Anything unexpected (storage down, a bug): retry later, keep sending.
+            logger.exception("Outbox: sending message %s failed", message.pk)
+            outcome = Outcome(Outcome.RETRY, f"{type(error).__name__}: {error}")
+        await _db(outcome_apply)(message, outcome)
+        await self.limiter.inflight_clear(message.pk)
+        if outcome.kind == Outcome.RATE_LIMITED:
+            logger.warning("Outbox: Telegram asked to wait %ss", outcome.retry_after)
+            await self.limiter.pause(outcome.retry_after)
+        elif outcome.kind == Outcome.BROKEN:
+            logger.error("Outbox: Telegram refused the bot itself: %s", outcome.error)
+            self.report.stopped = outcome.error
+            self.stop.set()
+        counter = {
+            Outcome.SENT: "sent",
+            Outcome.RETRY: "retried",
+            Outcome.RATE_LIMITED: "rate_limited",
+            Outcome.BLOCKED: "blocked",
+            Outcome.FAILED: "failed",
+            Outcome.BROKEN: "released",
+        }[outcome.kind]
+        setattr(self.report, counter, getattr(self.report, counter) + 1)
+
+    async def _release(self, message: OutboxMessage, wait: float) -> None:
+        until = timezone.now() + dt.timedelta(seconds=wait)
+        await _db(message_release)(message, until=until)
+        self.report.released += 1
+
+    async def _admitted(self, message: OutboxMessage) -> bool:
+        """Pass the checks right before the request, or put the row back and say no.
+
+        The cap on the last second's sends only makes a lane wait a moment; a busy
+        chat or a long 429 pause sends the row back to the queue.
+        """
+        for _attempt in range(ADMIT_ATTEMPTS):
+            if not self._running():
+                break
+            admission = await self.limiter.admit(message.chat_id, message.pk)
+            if admission.ok:
+                return True
+            holdable = admission.reason == Admission.AT_CAP or (
+                admission.reason == Admission.PAUSED
+                and admission.wait <= HOLD_MAX_SECONDS
+            )
+            if not holdable:
+                await self._release(message, admission.wait)
+                return False
+            await self._sleep(admission.wait)
+        await self._release(message, 0)
+        return False
+
+    async def _second_part(self, message: OutboxMessage) -> None:
+        """Wait for a global slot and the chat's next slot before a second message."""
+        await self._sleep(await self.limiter.reserve())
+        for _attempt in range(ADMIT_ATTEMPTS):
+            admission = await self.limiter.admit(message.chat_id, message.pk)
+            if admission.ok:
+                return
+            await self._sleep(admission.wait)
+
+
+def outcome_apply(message: OutboxMessage, outcome: Outcome) -> OutboxMessage:
+    """Record the outcome of a send on the outbox row."""
+    now = timezone.now()
+    if outcome.kind == Outcome.SENT:
+        return message_mark_sent(
+            message,
+            telegram_message_id=outcome.telegram_message_id,
+            error=outcome.error,
+        )
+    if outcome.kind == Outcome.RETRY:
+        return message_retry_later(message, error=outcome.error, now=now)
+    if outcome.kind == Outcome.RATE_LIMITED:
+        until = now + dt.timedelta(seconds=outcome.retry_after)
+        return message_release(message, until=until, error=outcome.error)
+    if outcome.kind == Outcome.BLOCKED:
+        return message_mark_blocked(message, error=outcome.error)
+    if outcome.kind == Outcome.BROKEN:
+        until = now + dt.timedelta(seconds=BROKEN_PAUSE_SECONDS)
+        return message_release(message, until=until, error=outcome.error)
+    return message_mark_failed(message, error=outcome.error)

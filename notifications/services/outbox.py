@@ -1,0 +1,163 @@
+"""The outbox: queueing messages, blocked participants, staff decisions.
+
+A row goes `pending -> sending -> sent`, or back to `pending` for a retry, or to
+`failed` / `blocked` / `expired` / `cancelled`, or `in_doubt` when its worker
+died mid-request (see `services.sending`); staff decide about those.
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from core.exceptions import OutboxMessageWrongStatus
+from core.models import Participant, User
+from notifications.models import Mailing, OutboxMessage
+
+Status = OutboxMessage.Status
+IN_DOUBT_NOTE = "The worker stopped while sending; Telegram may have delivered it."
+
+
+def message_enqueue(
+    participant: Participant,
+    *,
+    kind: str,
+    text: str,
+    dedupe_key: str,
+    photo: str = "",
+    buttons: list | None = None,
+    not_before: dt.datetime | None = None,
+    expires_at: dt.datetime | None = None,
+    mailing: Mailing | None = None,
+    priority: int = OutboxMessage.PRIORITY_HIGH,
+) -> OutboxMessage:
+    """Put a message into the outbox, in the caller's transaction; at most once per key.
+
+    A participant who blocked the bot gets nothing: the row is kept as `blocked`
+    so that statistics show who was not reached. After commit the sender is
+    started, so the message goes out within moments.
+    """
+    status = Status.PENDING
+    if participant.has_blocked_bot or participant.telegram_id is None:
+        status = Status.BLOCKED
+    message, created = OutboxMessage.objects.get_or_create(
+        dedupe_key=dedupe_key,
+        defaults={
+            "participant": participant,
+            "chat_id": participant.telegram_id,
+            "kind": kind,
+            "text": text,
+            "photo": photo,
+            "buttons": buttons or [],
+            "status": status,
+            "next_attempt_at": not_before or timezone.now(),
+            "expires_at": expires_at,
+            "mailing": mailing,
+            "priority": priority,
+        },
+    )
+    if created and status == Status.PENDING:
+        outbox_kick()
+    return message
+
+
+def message_enqueue_to_staff(
+    user: User, *, kind: str, text: str, dedupe_key: str, **content: object
+) -> OutboxMessage:
+    """Queue a message to a staff member's own Telegram chat (test mailings)."""
+    message, created = OutboxMessage.objects.get_or_create(
+        dedupe_key=dedupe_key,
+        defaults={
+            "chat_id": user.telegram_chat_id,
+            "kind": kind,
+            "text": text,
+            "next_attempt_at": timezone.now(),
+            **content,
+        },
+    )
+    if created:
+        outbox_kick()
+    return message
+
+
+def outbox_kick() -> None:
+    """Start the sender after the current transaction commits (once per transaction)."""
+    if not settings.OUTBOX_KICK_ENABLED:
+        return
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(
+        func is _drain_start for _sids, func, _robust in connection.run_on_commit
+    ):
+        return
+    # Robust: a broker that is down must not turn a committed change into an error;
+    # the periodic drain sends the message then.
+    transaction.on_commit(_drain_start, robust=True)
+
+
+def _drain_start() -> None:
+    from notifications.tasks import outbox_drain_task
+
+    outbox_drain_task.delay()
+
+
+@transaction.atomic
+def participant_mark_blocked(
+    participant: Participant, *, now: dt.datetime | None = None
+) -> Participant:
+    """Record that the participant blocked the bot; their queued messages are dropped.
+
+    Nothing more is sent to them until they write to the bot again.
+    """
+    participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    if participant.blocked_bot_at is None:
+        participant.blocked_bot_at = now or timezone.now()
+        participant.save(update_fields=["blocked_bot_at", "updated_at"])
+    OutboxMessage.objects.filter(participant=participant, status=Status.PENDING).update(
+        status=Status.BLOCKED, last_error="The participant blocked the bot."
+    )
+    return participant
+
+
+# -- staff decisions ---------------------------------------------------------------
+
+REQUEUE_FROM = (Status.IN_DOUBT, Status.FAILED, Status.EXPIRED)
+
+
+@transaction.atomic
+def message_requeue(
+    message: OutboxMessage, *, by: User | None, now: dt.datetime | None = None
+) -> OutboxMessage:
+    """Send a message again: staff checked an in-doubt one did not arrive, or retry a failure."""
+    message = OutboxMessage.objects.select_for_update().get(pk=message.pk)
+    _require(message, *REQUEUE_FROM)
+    message.status = Status.PENDING
+    message.attempts = 0
+    message.next_attempt_at = now or timezone.now()
+    message.expires_at = None
+    message.save(update_fields=["status", "attempts", "next_attempt_at", "expires_at"])
+    outbox_kick()
+    return message
+
+
+@transaction.atomic
+def message_confirm_delivered(
+    message: OutboxMessage, *, by: User | None, now: dt.datetime | None = None
+) -> OutboxMessage:
+    """Resolve an in-doubt message as delivered (staff checked with the recipient)."""
+    message = OutboxMessage.objects.select_for_update().get(pk=message.pk)
+    _require(message, Status.IN_DOUBT)
+    message.status = Status.SENT
+    message.sent_at = now or timezone.now()
+    message.last_error = f"{IN_DOUBT_NOTE} Confirmed as delivered by {by}."
+    message.save(update_fields=["status", "sent_at", "last_error"])
+    return message
+
+
+def _require(message: OutboxMessage, *statuses: str) -> None:
+    if message.status not in statuses:
+        raise OutboxMessageWrongStatus(
+            recipient=str(message.participant or message.chat_id),
+            status=message.get_status_display(),
+            expected=" / ".join(str(Status(status).label) for status in statuses),
+        )

@@ -1,0 +1,143 @@
+import asyncio
+
+import pytest
+
+from notifications.ratelimit import (
+    Admission,
+    LocalLimiter,
+    RedisLimiter,
+    inflight_marked,
+    limiter_prefix,
+)
+from tests.notifications.limiter import limiter_reset
+
+
+@pytest.fixture(params=["redis", "local"])
+def make_limiter(request, settings):
+    """Build limiters of one kind on fresh state; each call is another "worker"."""
+    if request.param == "redis" and not settings.REDIS_URL:
+        pytest.skip("needs Redis")
+    limiter_reset()
+    prefix = limiter_prefix(settings.TELEGRAM_BOT_TOKEN)
+
+    def make():
+        if request.param == "redis":
+            return RedisLimiter(settings.REDIS_URL, prefix=prefix)
+        return LocalLimiter(prefix=prefix)
+
+    yield make
+    limiter_reset()
+
+
+def run(coroutine):
+    return asyncio.run(coroutine)
+
+
+def test_reserve_gives_each_sender_its_own_slot(make_limiter, settings):
+    settings.TELEGRAM_RATE_GLOBAL = 1  # a slot per ~1.03 s: far from any jitter
+
+    async def scenario():
+        first, second = make_limiter(), make_limiter()
+        waits = [await first.reserve(), await second.reserve(), await first.reserve()]
+        await first.close()
+        await second.close()
+        return waits
+
+    waits = run(scenario())
+
+    interval = 1 / (1 * settings.TELEGRAM_RATE_HEADROOM)
+    assert waits[0] == pytest.approx(0, abs=0.05)
+    assert interval - 0.2 < waits[1] <= interval
+    assert 2 * interval - 0.2 < waits[2] <= 2 * interval
+
+
+def test_admit_caps_the_sends_of_the_last_second(make_limiter, settings):
+    settings.TELEGRAM_RATE_GLOBAL = 2
+
+    async def scenario():
+        limiter = make_limiter()
+        answers = [await limiter.admit(chat, chat) for chat in (1, 2, 3)]
+        await limiter.close()
+        return answers
+
+    first, second, third = run(scenario())
+
+    assert first.ok
+    assert second.ok
+    assert third.reason == Admission.AT_CAP
+    assert 0 < third.wait <= 1.1
+
+
+def test_admit_keeps_one_chat_to_its_rate(make_limiter):
+    async def scenario():
+        limiter = make_limiter()
+        answers = [await limiter.admit(42, 1), await limiter.admit(42, 2)]
+        other = await limiter.admit(43, 3)
+        await limiter.close()
+        return answers, other
+
+    (first, second), other = run(scenario())
+
+    assert first.ok
+    assert other.ok
+    assert second.reason == Admission.CHAT_BUSY
+    assert 0 < second.wait <= 1.1
+
+
+def test_pause_holds_every_sender(make_limiter):
+    async def scenario():
+        limiter, other = make_limiter(), make_limiter()
+        await limiter.pause(3)
+        answers = await other.admit(42, 1), await other.reserve()
+        await limiter.close()
+        await other.close()
+        return answers
+
+    admission, wait = run(scenario())
+
+    assert admission.reason == Admission.PAUSED
+    assert 2 < admission.wait <= 3
+    assert 2 < wait <= 3
+
+
+def test_drain_lock_is_held_by_one_sender(make_limiter):
+    async def scenario():
+        first, second = make_limiter(), make_limiter()
+        token = await first.lock_acquire()
+        refused = await second.lock_acquire()
+        refreshed = await first.lock_refresh(token)
+        stolen = await second.lock_refresh("not-the-token")
+        await first.lock_release(token)
+        taken = await second.lock_acquire()
+        await first.close()
+        await second.close()
+        return token, refused, refreshed, stolen, taken
+
+    token, refused, refreshed, stolen, taken = run(scenario())
+
+    assert token
+    assert taken not in (None, token)
+    assert refused is None
+    assert refreshed is True
+    assert stolen is False
+
+
+def test_inflight_marks_tell_which_messages_may_have_left(settings):
+    if not settings.REDIS_URL:
+        assert inflight_marked([1, 2]) is None
+        return
+    limiter_reset()
+
+    async def scenario():
+        limiter = RedisLimiter(
+            settings.REDIS_URL, prefix=limiter_prefix(settings.TELEGRAM_BOT_TOKEN)
+        )
+        await limiter.admit(42, 1)
+        await limiter.admit(43, 2)
+        await limiter.inflight_clear(2)
+        await limiter.close()
+
+    run(scenario())
+
+    assert inflight_marked([1, 2, 3]) == {1}
+    limiter_reset()
