@@ -111,9 +111,28 @@ class MailingAdmin(MailingLiveViews, ModelAdmin):
             return False
         return super().has_change_permission(request, obj)
 
-    # Unfold passes an object id to these, Django's list actions nothing.
-    def has_manage_permission(self, request, obj=None) -> bool:
-        return request.user.has_perm("notifications.change_mailing")
+    # Unfold passes an object id to these, Django's list actions nothing; on a
+    # mailing's page only the buttons its status allows are shown.
+    def _may(self, request, obj, *statuses: str) -> bool:
+        if not request.user.has_perm("notifications.change_mailing"):
+            return False
+        if obj is None:
+            return True
+        if not isinstance(obj, Mailing):
+            obj = Mailing.objects.filter(pk=obj).only("status").first()
+        return obj is not None and obj.status in statuses
+
+    def has_schedule_permission(self, request, obj=None) -> bool:
+        return self._may(request, obj, Mailing.Status.DRAFT)
+
+    def has_pause_permission(self, request, obj=None) -> bool:
+        return self._may(request, obj, Mailing.Status.SCHEDULED, Mailing.Status.SENDING)
+
+    def has_resume_permission(self, request, obj=None) -> bool:
+        return self._may(request, obj, Mailing.Status.PAUSED)
+
+    def has_cancel_permission(self, request, obj=None) -> bool:
+        return self._may(request, obj, Mailing.Status.DRAFT, *Mailing.ACTIVE_STATUSES)
 
     def has_duplicate_permission(self, request, obj=None) -> bool:
         return self.has_add_permission(request)
@@ -193,20 +212,20 @@ class MailingAdmin(MailingLiveViews, ModelAdmin):
     # -- actions ---------------------------------------------------------------
 
     @admin.action(
-        description=_("Send / schedule selected mailings"), permissions=["manage"]
+        description=_("Send / schedule selected mailings"), permissions=["schedule"]
     )
     def schedule_selected(self, request, queryset) -> None:
         apply_service(request, queryset, mailing_schedule)
 
-    @admin.action(description=_("Pause selected mailings"), permissions=["manage"])
+    @admin.action(description=_("Pause selected mailings"), permissions=["pause"])
     def pause_selected(self, request, queryset) -> None:
         apply_service(request, queryset, mailing_pause)
 
-    @admin.action(description=_("Resume selected mailings"), permissions=["manage"])
+    @admin.action(description=_("Resume selected mailings"), permissions=["resume"])
     def resume_selected(self, request, queryset) -> None:
         apply_service(request, queryset, mailing_resume)
 
-    @admin.action(description=_("Cancel selected mailings"), permissions=["manage"])
+    @admin.action(description=_("Cancel selected mailings"), permissions=["cancel"])
     def cancel_selected(self, request, queryset) -> None:
         apply_service(request, queryset, mailing_cancel)
 
@@ -217,20 +236,20 @@ class MailingAdmin(MailingLiveViews, ModelAdmin):
         apply_service(request, queryset, mailing_duplicate)
 
     @action(
-        description=_("Send / schedule"), url_path="schedule", permissions=["manage"]
+        description=_("Send / schedule"), url_path="schedule", permissions=["schedule"]
     )
     def schedule_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return self._detail_service(request, object_id, mailing_schedule)
 
-    @action(description=_("Pause"), url_path="pause", permissions=["manage"])
+    @action(description=_("Pause"), url_path="pause", permissions=["pause"])
     def pause_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return self._detail_service(request, object_id, mailing_pause)
 
-    @action(description=_("Resume"), url_path="resume", permissions=["manage"])
+    @action(description=_("Resume"), url_path="resume", permissions=["resume"])
     def resume_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return self._detail_service(request, object_id, mailing_resume)
 
-    @action(description=_("Cancel"), url_path="cancel", permissions=["manage"])
+    @action(description=_("Cancel"), url_path="cancel", permissions=["cancel"])
     def cancel_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return self._detail_service(request, object_id, mailing_cancel)
 

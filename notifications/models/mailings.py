@@ -49,9 +49,8 @@ class Mailing(TimeStampedModel):
     text = models.TextField(
         _("text"),
         help_text=_(
-            "Telegram HTML: <b>, <i>, <u>, <s>, <a href>, <code>, <pre>, "
-            "<blockquote>, <tg-spoiler>. Variables: {name}, {last_name}, {city}, "
-            "{shift}, {points}."
+            "Telegram HTML tags: b, i, u, s, a href, code, pre, blockquote, "
+            "tg-spoiler. Variables: {name}, {last_name}, {city}, {shift}, {points}."
         ),
     )
     photo = models.ImageField(

@@ -294,3 +294,21 @@ def test_mailing_list_query_count_does_not_grow_with_rows(staff, shift):
     sent_mailings(4)
 
     assert queries() == few
+
+
+def test_mailing_page_offers_only_the_actions_its_status_allows(staff, shift):
+    MembershipFactory(shift=shift)
+    mailing = draft(shift)
+    url = reverse("admin:notifications_mailing_change", args=[mailing.pk])
+
+    def offered():
+        actions = staff.get(url).context["actions_detail"]
+        return {action["path"].rstrip("/").rsplit("/", 1)[-1] for action in actions}
+
+    assert offered() == {"schedule", "send-test", "cancel", "duplicate"}
+    mailing_schedule(mailing, by=None)
+    assert offered() == {"send-test", "pause", "cancel", "duplicate"}
+    pause = reverse("admin:notifications_mailing_pause_detail", args=[mailing.pk])
+    staff.post(pause)
+    assert offered() == {"send-test", "resume", "cancel", "duplicate"}
+    assert staff.post(pause).status_code == 403
