@@ -3,10 +3,10 @@
 import datetime as dt
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
+from core import roles
 from core.models import Membership
 from notifications.models import Mailing, OutboxMessage
 from notifications.sender import outbox_drain
@@ -18,13 +18,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def coordinator():
-    # The role groups come from a data migration, which the flushes of earlier
-    # transactional tests removed: grant the coordinator's mailing permissions.
-    user = UserFactory(username="coordinator")
-    user.user_permissions.set(
-        Permission.objects.filter(content_type__app_label="notifications")
-    )
-    return user
+    # The factory restores the role groups that flushes of earlier transactional
+    # tests removed.
+    return UserFactory(username="coordinator", role=roles.COORDINATOR)
 
 
 def test_coordinator_schedules_a_filtered_mailing_and_watches_it_deliver(
