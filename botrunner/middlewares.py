@@ -69,6 +69,8 @@ class DatabaseConnectionMiddleware(BaseMiddleware):
         self, handler: Handler, event: TelegramObject, data: dict[str, Any]
     ) -> Any:
         await sync_to_async(close_old_connections)()
+        if texts.overrides_stale():
+            await sync_to_async(texts.overrides_refresh)()
         try:
             return await handler(event, data)
         finally:
