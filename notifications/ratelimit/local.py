@@ -3,12 +3,15 @@
 import asyncio
 import collections
 import fcntl
+import hashlib
 import tempfile
 import threading
 import time
 import uuid
 from pathlib import Path
 from typing import IO
+
+from django.db import connection
 
 from notifications.ratelimit.pace import Admission, Pace
 
@@ -65,8 +68,7 @@ class LocalLimiter:
     # The drain lock is a file lock, so it holds across the worker's processes on
     # this machine, and the OS releases it when its process dies.
     async def lock_acquire(self) -> str | None:
-        path = Path(tempfile.gettempdir()) / f"{self.prefix.replace(':', '-')}.lock"
-        handle = path.open("a")
+        handle = _lock_path(self.prefix).open("a")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -89,3 +91,11 @@ class LocalLimiter:
 
     async def close(self) -> None:
         await asyncio.sleep(0)
+
+
+def _lock_path(prefix: str) -> Path:
+    # Per bot and database: deployments (or test runs) sharing a machine but not
+    # a database do not hold each other up.
+    database = str(connection.settings_dict["NAME"])
+    digest = hashlib.sha256(database.encode()).hexdigest()[:12]
+    return Path(tempfile.gettempdir()) / f"{prefix.replace(':', '-')}-{digest}.lock"

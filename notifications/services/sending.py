@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from notifications.models import OutboxMessage
+from notifications.services.audience import participant_time_zones
 from notifications.services.outbox import (
     IN_DOUBT_NOTE,
     outbox_kick,
@@ -61,8 +62,6 @@ def _quiet_until(message: OutboxMessage, now: dt.datetime) -> dt.datetime | None
     mailing = message.mailing
     if mailing is None or not mailing.has_quiet_hours or message.participant_id is None:
         return None
-    from notifications.services.audience import participant_time_zones
-
     zones = participant_time_zones([message.participant_id], mailing=mailing)
     return mailing.quiet_until(now, zones[message.participant_id])
 

