@@ -16,38 +16,14 @@ import statistics
 import sys
 import time
 
+from bench.database import database_prepare, django_setup
+
 BENCH_DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/smena_bench_admin"
 )
 PARTICIPANTS = 50_000
 DAYS_WITH_REPORTS = 20  # 50k members x 20 days = 1M reports
 BIG_TABLES = ("moderation_report", "moderation_submission", "core_participant")
-
-
-def setup_django() -> None:
-    os.environ["DATABASE_URL"] = BENCH_DATABASE_URL
-    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "core.settings"
-    os.environ.setdefault("DJANGO_DEBUG", "false")
-    os.environ["DJANGO_SECURE_SSL_REDIRECT"] = "false"
-    os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver"
-    import django
-
-    django.setup()
-
-
-def database_ensure() -> None:
-    """Create the bench database when it does not exist yet."""
-    import psycopg
-
-    name = BENCH_DATABASE_URL.rsplit("/", 1)[1]
-    server = BENCH_DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(server, autocommit=True) as connection:
-        exists = connection.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
-        ).fetchone()
-        if not exists:
-            connection.execute(f'CREATE DATABASE "{name}"')
 
 
 def insert_select(model, rows_sql: str, expressions: dict[str, str]) -> None:
@@ -236,8 +212,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
-    database_ensure()
-    setup_django()
+    database_prepare(BENCH_DATABASE_URL, fresh=False)
+    django_setup(
+        BENCH_DATABASE_URL,
+        DJANGO_DEBUG=os.environ.get("DJANGO_DEBUG", "false"),
+        DJANGO_SECURE_SSL_REDIRECT="false",
+        DJANGO_ALLOWED_HOSTS="testserver",
+    )
     from django.core.management import call_command
     from django.test import Client
 

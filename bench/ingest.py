@@ -19,31 +19,12 @@ import sys
 import threading
 import time
 
+from bench.database import database_prepare, django_setup
+
 BENCH_DATABASE_URL = os.environ.get(
     "BENCH_INGEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/smena_bench_ingest"
 )
 WAIT = 120.0
-
-
-def setup_django() -> None:
-    os.environ["DATABASE_URL"] = BENCH_DATABASE_URL
-    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "core.settings"
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-
-
-def database_recreate() -> None:
-    """Start from an empty database, so that every run measures the same work."""
-    import psycopg
-
-    name = BENCH_DATABASE_URL.rsplit("/", 1)[1]
-    server = BENCH_DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(server, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
 
 
 def programme_create(count: int) -> list[int]:
@@ -149,8 +130,9 @@ def main() -> int:
     parser.add_argument("--photos", type=int, default=1000)
     parser.add_argument("--restart-at", type=float, default=0.4)
     args = parser.parse_args()
-    database_recreate()
-    setup_django()
+    # Empty each run, so that every run measures the same work.
+    database_prepare(BENCH_DATABASE_URL, fresh=True)
+    django_setup(BENCH_DATABASE_URL, LOG_LEVEL=os.environ.get("LOG_LEVEL", "WARNING"))
     from django.core.files.storage import default_storage
     from django.core.management import call_command
     from django.db.models import Count
