@@ -4,7 +4,9 @@ Their admins are defined in `core.admin`; `core` may not import moderation, so
 they are re-registered here with the export and import machinery added.
 """
 
+from django import forms
 from django.contrib import admin
+from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest
 from django.utils.translation import gettext
 from import_export.admin import ImportMixin
@@ -16,6 +18,7 @@ from core.models import Participant, Task
 from moderation.admin.exports import StreamingExportMixin
 from moderation.imports import ParticipantImportResource, TaskImportResource
 from moderation.resources import ParticipantResource, TaskResource
+from notifications.media import photo_prepare
 
 admin.site.unregister(Participant)
 admin.site.unregister(Task)
@@ -66,7 +69,22 @@ class ParticipantAdmin(
     import_resource_classes = [ParticipantImportResource]
 
 
+class TaskForm(forms.ModelForm):
+    class Meta:
+        model = Task
+        fields = ["title", "description", "image", "is_archived"]
+
+    def clean_image(self):
+        # The task image goes to every member with the day's task: the same size
+        # limits and re-encoding (metadata dropped) as a mailing's photo.
+        image = self.cleaned_data.get("image")
+        if isinstance(image, UploadedFile):
+            return photo_prepare(image)
+        return image
+
+
 @admin.register(Task)
 class TaskAdmin(CheckedImportMixin, StreamingExportMixin, core_admin.TaskAdmin):
+    form = TaskForm
     resource_classes = [TaskResource]
     import_resource_classes = [TaskImportResource]
