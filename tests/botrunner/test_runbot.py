@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from core.redaction import REDACTED
 from moderation.models import Report, Submission
 from tests.botrunner.conftest import member, started_shift, today_report
 from tests.fakes.telegram_api import DEFAULT_TOKEN
@@ -98,3 +99,26 @@ def test_runbot_process_killed_mid_burst_loses_and_doubles_nothing(api, tmp_path
     ids = sorted(Submission.objects.values_list("telegram_update_id", flat=True))
     assert ids == pushed
     assert set(Report.objects.values_list("status", "attempts")) == {("reviewing", 1)}
+
+
+def test_runbot_log_of_a_failed_download_has_no_token(api, tmp_path):
+    log = tmp_path / "runbot.log"
+    chat = 7_700_001
+    today_report(member(started_shift(), chat))
+    api.fail_next(5, 502, method="download")
+    api.photo_update(chat)
+
+    process = runbot(api, log)
+    try:
+        assert api.wait_for(lambda: "not downloaded" in log.read_text(), timeout=60)
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+    text = log.read_text()
+    assert "Download of" in text  # the retries were logged, with their error
+    assert f"bot{REDACTED}/" in text
+    assert DEFAULT_TOKEN not in text

@@ -221,7 +221,10 @@ class FakeTelegramAPI(UpdateFeeder):
         chat_id: ChatId | None = None,
         retry_after: int | None = None,
     ) -> None:
-        """Fail the next ``n`` matching calls (any method but getUpdates by default)."""
+        """Fail the next ``n`` matching calls (any method but getUpdates by default).
+
+        ``method="download"`` fails file downloads (``/file/bot<token>/...``).
+        """
         if status == 429 and retry_after is None:
             retry_after = 1
         if description is None:

@@ -302,6 +302,20 @@ class FakeTelegramServer:
 
     async def _handle_file(self, request: web.Request) -> web.Response:
         """Serve ``/file/bot{token}/{file_path}`` downloads."""
+        with self._lock:
+            # Only faults aimed at downloads: untargeted ones stay with API methods.
+            fault = next(
+                (
+                    rule
+                    for rule in self._failures
+                    if rule.method == "download" and rule.claim("download", None)
+                ),
+                None,
+            )
+        if fault is not None:
+            return web.json_response(
+                {"ok": False, "error_code": fault.status}, status=fault.status
+            )
         stored: StoredFile | None = None
         if request.match_info["token"] == self.token:
             with self._lock:
