@@ -206,6 +206,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMAGE_MAX_BYTES = env.int("IMAGE_MAX_BYTES", default=20 * 1024 * 1024)
 IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=40_000_000)
 IMAGE_MAX_SIDE = env.int("IMAGE_MAX_SIDE", default=2560)
+# Spreadsheets staff import (participants, tasks) are read into memory whole.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
 
 # --- Celery ------------------------------------------------------------------------
 

@@ -5,10 +5,13 @@ they are re-registered here with the export and import machinery added.
 """
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from unfold.contrib.import_export.forms import ImportForm
@@ -24,10 +27,22 @@ admin.site.unregister(Participant)
 admin.site.unregister(Task)
 
 
+class LimitedImportForm(ImportForm):
+    def clean_import_file(self):
+        # django-import-export reads the whole file into memory: cap it first.
+        upload = self.cleaned_data["import_file"]
+        if upload.size > settings.IMPORT_MAX_BYTES:
+            raise ValidationError(
+                _("The file is larger than %(limit)d MB: split it into parts."),
+                params={"limit": settings.IMPORT_MAX_BYTES // (1024 * 1024)},
+            )
+        return upload
+
+
 class CheckedImportMixin(ImportMixin):
     """Import with a dry run first; any bad row (or a bad file) writes nothing."""
 
-    import_form_class = ImportForm
+    import_form_class = LimitedImportForm
     import_formats = [CSV, XLSX]
     import_export_change_list_template = (
         "admin/import_export/change_list_import_export.html"

@@ -180,6 +180,17 @@ def test_import_not_a_spreadsheet_is_explained(coordinator_client):
     assert not Participant.objects.exists()
 
 
+def test_import_larger_than_the_limit_is_refused(coordinator_client, settings):
+    settings.IMPORT_MAX_BYTES = 1024 * 1024
+    content = HEADER.encode() + b"Petrova,Anna,,Kazan,+79001234567\n" * 40_000
+
+    response = upload(coordinator_client, "participant", content, CSV)
+
+    assert "The file is larger than 1 MB" in response.content.decode()
+    assert "confirm_form" not in response.context
+    assert not Participant.objects.exists()
+
+
 def test_import_tasks_adds_and_updates_by_title(coordinator_client):
     TaskFactory(title="Brush teeth", description="Old text")
     content = (
