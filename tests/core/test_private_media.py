@@ -55,3 +55,47 @@ def test_task_image_url_is_private():
     task = TaskFactory(image=ContentFile(b"img", name="t.jpg"))
 
     assert task.image.url.startswith("/private-media/tasks/")
+
+
+def test_s3_photo_links_are_signed_and_short_lived():
+    """With S3 configured, a photo URL is a presigned link that expires in 5 minutes.
+
+    Signing is local (no request to S3), so a real storage of the production
+    settings can be asked in a separate process.
+    """
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "core.settings",
+        "AWS_STORAGE_BUCKET_NAME": "smena-private",
+        "AWS_ACCESS_KEY_ID": "AKIAEXAMPLEKEY",
+        "AWS_SECRET_ACCESS_KEY": "example-secret-access-key",
+        "AWS_S3_REGION_NAME": "eu-central-1",
+    }
+    code = (
+        "from django.core.files.storage import default_storage as s;"
+        "print(s.__class__.__name__, s.default_acl);"
+        "print(s.url('reports/2027/03/01/kid.jpg'))"
+    )
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", code],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    storage, url = result.stdout.strip().splitlines()
+    assert storage == "S3Storage private"
+    assert url.startswith("https://smena-private.s3")
+    assert "reports/2027/03/01/kid.jpg?" in url
+    assert "X-Amz-Signature=" in url
+    assert "X-Amz-Expires=300" in url
