@@ -57,5 +57,5 @@ bench-ingest: install ## 1,000 photos through the bot, with a restart mid-burst.
 bench-broadcast: install ## 2,000-recipient mailing against the fake Bot API (needs PostgreSQL + Redis).
 	$(BIN)/python -m bench.broadcast
 
-bench: bench-broadcast bench-ingest bench-admin ## Every benchmark (PostgreSQL + Redis), one table each.
-	$(BIN)/python -m bench.export
+bench: install ## Every benchmark (PostgreSQL + Redis), then one summary table.
+	$(BIN)/python -m bench

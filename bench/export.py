@@ -226,7 +226,7 @@ def run_child(path: str, sample: int, chunk_size: int) -> dict:
     return json.loads(output.strip().splitlines()[-1])
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reports", type=int, default=100_000)
     parser.add_argument("--naive-sample", type=int, default=10_000)
@@ -236,7 +236,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         child(args)
-        return
+        return 0
     setup_django()
     create_database()
     load(args.reports)
@@ -266,7 +266,34 @@ def main() -> None:
                 f"~{result['peak_mb_above_baseline'] * factor:.0f} MB (linear)"
             )
     say(json.dumps(results))
+    missed = bars_missed(results, args.reports)
+    say("\n".join(missed) if missed else "meets the bar")
+    return 1 if missed else 0
+
+
+# DESIGN.md: 100k reports to CSV in <= 3 s, to XLSX in <= 15 s, <= 100 MB above
+# baseline, one query per chunk.
+BARS = {"stream-csv": 3.0, "stream-xlsx": 15.0}
+MEMORY_BAR_MB = 100
+
+
+def bars_missed(results: list[dict], reports: int) -> list[str]:
+    """Return what the streamed paths miss of the bars (nothing when all are met)."""
+    missed = []
+    for result in results:
+        limit = BARS.get(result["path"])
+        if limit is None:
+            continue
+        if result["rows"] != reports:
+            missed.append(f"{result['path']}: {result['rows']} rows of {reports}")
+        if result["seconds"] > limit:
+            missed.append(f"{result['path']}: {result['seconds']} s > {limit} s")
+        if result["peak_mb_above_baseline"] > MEMORY_BAR_MB:
+            missed.append(f"{result['path']}: memory over {MEMORY_BAR_MB} MB")
+        if result["sql_statements"] != 1:
+            missed.append(f"{result['path']}: {result['sql_statements']} statements")
+    return missed
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
