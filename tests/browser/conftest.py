@@ -6,11 +6,13 @@ Screenshots of key pages are saved under test-artifacts/screenshots/.
 import datetime as dt
 import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.db import connections
 from django.utils import timezone
 
 from core.models import Shift
@@ -37,6 +39,23 @@ PASSWORD = "pass-word-123"
 # Large enough to see on a screenshot; each photo's pixels differ (see make_jpeg).
 PHOTO_SIDE = 320
 SCREENSHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
+
+
+def beside_the_browser[T](function: Callable[[], T]) -> T:
+    """Run `function` in a thread of its own and return its result.
+
+    Playwright's sync API keeps an event loop running in the test's thread, so code
+    that runs its own loop (the outbox sender's `asyncio.run`) cannot run there.
+    """
+
+    def run() -> T:
+        try:
+            return function()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
 
 
 @pytest.fixture(scope="module")
