@@ -70,7 +70,7 @@ def test_mailing_form_shows_live_count_and_preview(
 
     page.select_option("select[name=membership]", Mailing.Membership.EXCLUDED)
 
-    count.filter(has_text="1 recipients").wait_for()
+    count.filter(has_text="1 recipient;").wait_for()
 
 
 def test_mailing_form_preview_lists_text_problems(login, running_shift, audience):
