@@ -2,6 +2,7 @@ import datetime as dt
 import email
 import io
 import socket
+import zoneinfo
 from email import policy
 
 import openpyxl
@@ -23,12 +24,14 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def shift():
-    today = timezone.localdate()
+    # The shift's own date: in the evening UTC it is already tomorrow there.
+    zone = "Asia/Yekaterinburg"
+    today = timezone.localdate(timezone=zoneinfo.ZoneInfo(zone))
     shift = ShiftFactory(
         status=Shift.Status.STARTED,
         start_date=today - dt.timedelta(days=3),
         end_date=today + dt.timedelta(days=20),
-        time_zone="Asia/Yekaterinburg",
+        time_zone=zone,
     )
     member = MembershipFactory(shift=shift, participant__last_name="=evil()")
     ReportFactory(
