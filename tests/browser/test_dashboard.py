@@ -58,14 +58,17 @@ def cards(page) -> dict[str, list[str]]:
 
 def chart_data(page, testid: str) -> dict[str, list[float]]:
     """The datasets Chart.js drew on the canvas inside `testid`, by label."""
-    canvas = page.locator(f"[data-testid={testid}] canvas")
-    canvas.wait_for()
-    return canvas.evaluate(
+    selector = f"[data-testid={testid}] canvas"
+    # Unfold draws the charts from a script: wait until Chart.js owns the canvas.
+    page.wait_for_function(
+        "selector => window.Chart && Chart.getChart(document.querySelector(selector))",
+        arg=selector,
+    )
+    return page.locator(selector).evaluate(
         """canvas => {
-            const chart = Chart.getChart(canvas);
-            if (!chart || canvas.width === 0) return null;
+            if (canvas.width === 0) return null;
             return Object.fromEntries(
-                chart.data.datasets.map(set => [set.label, set.data]));
+                Chart.getChart(canvas).data.datasets.map(set => [set.label, set.data]));
         }"""
     )
 

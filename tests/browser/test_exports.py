@@ -120,6 +120,7 @@ def test_export_page_offers_csv_and_xlsx(login, screenshot, reports):
     page.goto(PARTICIPANTS)
 
     page.click(EXPORT_BUTTON)
+    page.wait_for_url("**/export/**")
 
     formats = page.eval_on_selector_all(
         "select[name=format] option",
@@ -137,6 +138,7 @@ def test_export_large_list_runs_as_job_downloaded_from_exports_page(
     page = login("coord", role=roles.COORDINATOR)
     page.goto(PARTICIPANTS)
     page.click(EXPORT_BUTTON)
+    page.wait_for_url("**/export/**")
     page.select_option("select[name=format]", label="csv")
 
     page.get_by_role("button", name="Submit").click()
