@@ -33,7 +33,8 @@ STACKED_OPTIONS = json.dumps(
         "plugins": {"legend": {"display": True, "position": "bottom"}},
         "scales": {
             "x": {"stacked": True, "grid": {"display": False}},
-            "y": {"stacked": True, "beginAtZero": True},
+            # Whole reports: no 0.5 steps on the axis of a small programme.
+            "y": {"stacked": True, "beginAtZero": True, "ticks": {"precision": 0}},
         },
     }
 )

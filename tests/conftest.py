@@ -3,6 +3,8 @@ from django.core.cache import cache
 
 from core import roles
 from tests.factories import UserFactory
+from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.notifications.limiter import limiter_reset
 
 
 @pytest.fixture(autouse=True)
@@ -39,6 +41,23 @@ def outbox(db):
     from notifications.models import OutboxMessage
 
     return lambda: list(OutboxMessage.objects.order_by("id"))
+
+
+@pytest.fixture
+def telegram(settings):
+    """A fake Bot API the sender talks to, with fast limits and clean limiter state.
+
+    Shared by the sender tests and the browser tests that watch a mailing arrive.
+    """
+    with FakeTelegramAPI(settings.TELEGRAM_BOT_TOKEN) as api:
+        settings.TELEGRAM_API_BASE = api.base_url
+        settings.TELEGRAM_RATE_GLOBAL = 200
+        settings.TELEGRAM_RATE_PER_CHAT = 20
+        settings.OUTBOX_DRAIN_IDLE_SECONDS = 0.5
+        limiter_reset()
+        cache.clear()  # Telegram file ids of earlier fakes
+        yield api
+        limiter_reset()
 
 
 def pytest_collection_modifyitems(config, items) -> None:

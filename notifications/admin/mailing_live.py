@@ -3,7 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, JsonResponse
 from django.urls import path
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from notifications.admin.mailing_forms import AudienceForm
 from notifications.formatting import preview_html, template_fill
@@ -46,9 +46,12 @@ class MailingLiveViews:
         return JsonResponse(
             {
                 **counts,
-                "text": gettext(
+                "text": ngettext(
+                    "%(total)d recipient; %(unreachable)d of them cannot be reached "
+                    "(blocked the bot or no Telegram).",
                     "%(total)d recipients; %(unreachable)d of them cannot be reached "
-                    "(blocked the bot or no Telegram)."
+                    "(blocked the bot or no Telegram).",
+                    counts["total"],
                 )
                 % counts,
             }

@@ -3,13 +3,27 @@
 Screenshots of key pages are saved under test-artifacts/screenshots/.
 """
 
+import datetime as dt
 import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import connections
+from django.utils import timezone
 
-from tests.factories import UserFactory
+from core.models import Shift
+from moderation.models import Report
+from tests.factories import (
+    ReportFactory,
+    ShiftFactory,
+    UserFactory,
+    report_under_review,
+)
+from tests.fakes.telegram_api import make_jpeg
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -22,7 +36,26 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PASSWORD = "pass-word-123"
+# Large enough to see on a screenshot; each photo's pixels differ (see make_jpeg).
+PHOTO_SIDE = 320
 SCREENSHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
+
+
+def beside_the_browser[T](function: Callable[[], T]) -> T:
+    """Run `function` in a thread of its own and return its result.
+
+    Playwright's sync API keeps an event loop running in the test's thread, so code
+    that runs its own loop (the outbox sender's `asyncio.run`) cannot run there.
+    """
+
+    def run() -> T:
+        try:
+            return function()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
 
 
 @pytest.fixture(scope="module")
@@ -85,3 +118,43 @@ def login(page):
         return page
 
     return log_in
+
+
+@pytest.fixture
+def running_shift() -> Shift:
+    """A shift that started four days ago and ends in five, so its reports fall in
+    the dashboard's last 30 days and a preparing shift may follow it."""
+    today = timezone.localdate()
+    return ShiftFactory(
+        title="Summer",
+        status=Shift.Status.STARTED,
+        start_date=today - dt.timedelta(days=4),
+        end_date=today + dt.timedelta(days=5),
+    )
+
+
+@pytest.fixture
+def reports_under_review(running_shift) -> Callable[..., list[Report]]:
+    """Make reports of the shift's first day under review, each with its own real
+    JPEG in private storage, the first one sent longest ago (first in the queue)."""
+
+    def make(count: int, **participant: object) -> list[Report]:
+        day = running_shift.days.get(date=running_shift.start_date)
+        reports = []
+        for index in range(count):
+            report = ReportFactory(
+                membership__shift=running_shift,
+                **{f"membership__participant__{k}": v for k, v in participant.items()},
+                day=day,
+            )
+            report_under_review(
+                report,
+                at=timezone.now() - dt.timedelta(minutes=60 - index),
+                photo=ContentFile(
+                    make_jpeg(report.pk, size=PHOTO_SIDE), name=f"photo-{index}.jpg"
+                ),
+            )
+            reports.append(report)
+        return reports
+
+    return make
