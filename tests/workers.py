@@ -113,6 +113,10 @@ class ProductProcess:
 
     def start(self) -> Self:
         """Start the process and wait until it is ready."""
+        return self.launch().wait_ready()
+
+    def launch(self) -> Self:
+        """Start the process without waiting (to start several at once)."""
         self.starts += 1
         self.process = subprocess.Popen(
             self.command(),
@@ -122,6 +126,12 @@ class ProductProcess:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        return self
+
+    def wait_ready(self) -> Self:
+        """Wait until the launched process is ready; kill it if it never is."""
+        if self.process is None:
+            raise RuntimeError(f"{self.name} was not launched")
         deadline = time.monotonic() + READY_TIMEOUT
         while not self.is_ready():
             if self.process.poll() is not None or time.monotonic() > deadline:

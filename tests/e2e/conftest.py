@@ -1,4 +1,4 @@
-"""The product as deployed, each part a real process, for the end-to-end test.
+"""The product as deployed, each part a real process, for end-to-end tests.
 
 The web (gunicorn), a Celery worker, Celery beat and the bot (`runbot`) run on the
 test database and Redis, and talk to the fake Telegram Bot API on 127.0.0.1.
@@ -6,12 +6,16 @@ Every process is killed with its process group at teardown; when a test fails,
 the tail of each one's log is added to the report.
 """
 
-from collections.abc import Callable, Iterator
+import dataclasses
+import importlib
+from collections.abc import Iterator
 
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from tests.browser.conftest import (  # noqa: F401 (`browser` is a fixture)
     PASSWORD,
@@ -28,10 +32,48 @@ from tests.workers import (
 )
 
 LOG_TAIL = 6000
+# Beat's tick of the daily cycle, every few seconds instead of every minute.
+TICK_EVERY = 2
 needs_servers = pytest.mark.skipif(
     connection.vendor != "postgresql" or not settings.REDIS_URL,
     reason="the processes share PostgreSQL and Redis with the test",
 )
+tick_migration = importlib.import_module(
+    "moderation.migrations.0006_tick_periodic_task"
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Deployment:
+    worker: CeleryWorker
+    beat: CeleryBeat
+    web: WebServer
+    bot: BotProcess
+    # What a one-off process (`manage.py tick`) needs to join them.
+    env: dict[str, str]
+
+
+def tick_pause(*, every: int) -> None:
+    """Give beat's tick (the migration's periodic task) an interval, paused.
+
+    Transactional tests empty the tables, so the migration's row is made again
+    first. Beat sees a change only when it is saved, as the admin does.
+    """
+    tick_migration.periodic_task_create(django_apps, None)
+    task = PeriodicTask.objects.get(name=tick_migration.TASK_NAME)
+    task.interval, _created = IntervalSchedule.objects.get_or_create(
+        every=every, period=IntervalSchedule.SECONDS
+    )
+    task.crontab = None
+    task.enabled = False
+    task.save()
+
+
+def tick_resume() -> None:
+    """Let the running beat send the daily cycle's tick."""
+    task = PeriodicTask.objects.get(name=tick_migration.TASK_NAME)
+    task.enabled = True
+    task.save()
 
 
 @pytest.hookimpl(wrapper=True)
@@ -59,8 +101,7 @@ def processes(
     started: list[ProductProcess] = []
     request.node.product_processes = started
     yield started
-    # Last started, first stopped: the bot and beat before the worker they feed.
-    for process in reversed(started):
+    for process in started:
         process.kill()
         process.close()
 
@@ -72,61 +113,41 @@ def api() -> Iterator[FakeTelegramAPI]:
 
 
 @pytest.fixture
-def worker(api: FakeTelegramAPI, processes: list[ProductProcess]) -> CeleryWorker:
+def deployment(api: FakeTelegramAPI, processes: list[ProductProcess]) -> Deployment:
+    """Worker, beat, web and bot, started together; beat's tick is paused.
+
+    `tick_resume()` lets beat tick (every `TICK_EVERY` seconds).
+    """
     worker = CeleryWorker(env={"TELEGRAM_API_BASE": api.base_url})
-    processes.append(worker)
-    return worker.start()
-
-
-@pytest.fixture
-def product_env(api: FakeTelegramAPI, worker: CeleryWorker) -> dict[str, str]:
-    """What every other process needs: the worker's queue and the fake Bot API."""
-    return {
+    env = {
         "CELERY_QUEUE": worker.queue,
         "TELEGRAM_API_BASE": api.base_url,
         "LANGUAGE_CODE": "en",
     }
-
-
-@pytest.fixture
-def web(product_env: dict[str, str], processes: list[ProductProcess]) -> WebServer:
-    # DEBUG serves the static files (the admin's CSS and JS) from the apps.
-    web = WebServer(env={**product_env, "DJANGO_DEBUG": "true"})
-    processes.append(web)
-    return web.start()
-
-
-@pytest.fixture
-def bot(
-    api: FakeTelegramAPI,
-    product_env: dict[str, str],
-    processes: list[ProductProcess],
-) -> BotProcess:
-    bot = BotProcess(
-        api_base=api.base_url,
-        polling=lambda: any(call.method == "getUpdates" for call in api.calls),
-        env=product_env,
+    tick_pause(every=TICK_EVERY)
+    deployment = Deployment(
+        worker=worker,
+        beat=CeleryBeat(worker, env=env),
+        # DEBUG serves the static files (the admin's CSS and JS) from the apps.
+        web=WebServer(env={**env, "DJANGO_DEBUG": "true"}),
+        bot=BotProcess(
+            api_base=api.base_url,
+            polling=lambda: any(call.method == "getUpdates" for call in api.calls),
+            env=env,
+        ),
+        env=env,
     )
-    processes.append(bot)
-    return bot.start()
+    launched = [deployment.worker, deployment.beat, deployment.web, deployment.bot]
+    processes.extend(launched)
+    for process in launched:
+        process.launch()
+    for process in launched:
+        process.wait_ready()
+    return deployment
 
 
 @pytest.fixture
-def beat_start(
-    worker: CeleryWorker, product_env: dict[str, str], processes: list[ProductProcess]
-) -> Callable[[], CeleryBeat]:
-    """Start beat when the test says: it acts on whatever is due at that moment."""
-
-    def start() -> CeleryBeat:
-        beat = CeleryBeat(worker, env=product_env)
-        processes.append(beat)
-        return beat.start()
-
-    return start
-
-
-@pytest.fixture
-def staff_log_in(browser, web: WebServer):  # noqa: F811 (the imported fixture)
+def staff_log_in(browser, deployment: Deployment):  # noqa: F811 (imported fixture)
     """Log a new staff user of `role` in through the login form, in a browser of their own."""
     contexts = []
 
@@ -137,7 +158,9 @@ def staff_log_in(browser, web: WebServer):  # noqa: F811 (the imported fixture)
         user.password = hasher.encode(PASSWORD, hasher.salt())
         user.save(update_fields=["password"])
         context = browser.new_context(
-            base_url=web.url, locale="en-US", viewport={"width": 1400, "height": 900}
+            base_url=deployment.web.url,
+            locale="en-US",
+            viewport={"width": 1400, "height": 900},
         )
         contexts.append(context)
         page = context.new_page()

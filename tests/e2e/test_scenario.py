@@ -4,16 +4,13 @@ PostgreSQL and Redis, against the fake Telegram Bot API; staff use Chromium.
 """
 
 import datetime as dt
-import importlib
 import uuid
 import zoneinfo
 from collections.abc import Callable
 
 import pytest
-from django.apps import apps as django_apps
 from django.core.files.base import ContentFile
 from django.utils import timezone
-from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from django_celery_results.models import TaskResult
 
 from botrunner import keyboards, texts
@@ -22,7 +19,7 @@ from core.models import Application, Membership, Participant, Shift, Task
 from moderation.models import Report
 from notifications.messages import message_render
 from notifications.models import OutboxMessage
-from tests.e2e.conftest import needs_servers
+from tests.e2e.conftest import Deployment, needs_servers, tick_resume
 from tests.factories import MembershipFactory, ShiftFactory
 from tests.fakes.telegram_api import FakeTelegramAPI, make_jpeg
 from tests.workers import manage
@@ -40,7 +37,6 @@ WAIT = 60.0
 # now: far from midnight there, so the test never straddles two dates.
 TASK_HOUR = 10
 REMINDER_HOUR = 20
-TICK_EVERY = 2  # seconds: beat's tick, instead of every minute
 EN = "en"
 # Each answer of the registration dialog, and the question it leads to.
 DIALOG = [
@@ -52,10 +48,6 @@ DIALOG = [
 ]
 FINAL_MESSAGE = "Well done, {name}! Points: {points}."
 
-tick_migration = importlib.import_module(
-    "moderation.migrations.0006_tick_periodic_task"
-)
-
 
 def zone_where_it_is(hour: int) -> str:
     """Return a fixed-offset time zone whose clock shows `hour` o'clock now."""
@@ -64,22 +56,6 @@ def zone_where_it_is(hour: int) -> str:
         offset -= 24
     # POSIX signs: Etc/GMT-3 is three hours ahead of UTC.
     return f"Etc/GMT{-offset:+d}" if offset else "Etc/GMT"
-
-
-def tick_every(seconds: int) -> PeriodicTask:
-    """Make beat's tick (the migration's periodic task) run every few seconds.
-
-    Transactional tests empty the tables, so the migration's row is made again
-    first. Beat sees a change only when it is saved, as the admin does.
-    """
-    tick_migration.periodic_task_create(django_apps, None)
-    task = PeriodicTask.objects.get(name=tick_migration.TASK_NAME)
-    task.interval, _created = IntervalSchedule.objects.get_or_create(
-        every=seconds, period=IntervalSchedule.SECONDS
-    )
-    task.crontab = None
-    task.save()
-    return task
 
 
 def texts_to(api: FakeTelegramAPI, chat: int) -> list[str | None]:
@@ -91,7 +67,7 @@ def received(api: FakeTelegramAPI, chat: int, text: str) -> bool:
     return api.wait_for(lambda: text in texts_to(api, chat), timeout=WAIT)
 
 
-def settled(condition: Callable[[], bool], api: FakeTelegramAPI) -> bool:
+def settled(api: FakeTelegramAPI, condition: Callable[[], object]) -> bool:
     """Wait until a condition on the database holds (re-checked while we wait)."""
     return api.wait_for(condition, timeout=WAIT)
 
@@ -118,12 +94,7 @@ def preparing_shift_now() -> Shift:
 
 
 def test_shift_runs_from_registration_to_final_message(
-    api: FakeTelegramAPI,
-    product_env: dict[str, str],
-    web,
-    bot,
-    beat_start,
-    staff_log_in,
+    api: FakeTelegramAPI, deployment: Deployment, staff_log_in
 ):
     # Unique per run: the bot's dialog state lives in Redis, beyond the test database.
     chat = 30_000_000 + uuid.uuid4().int % 10_000_000
@@ -187,8 +158,7 @@ def test_shift_runs_from_registration_to_final_message(
     assert received(api, chat, approved), texts_to(api, chat)
 
     # 3. At the task hour, beat's tick starts the shift and the task arrives.
-    tick_every(TICK_EVERY)
-    beat_start()
+    tick_resume()
     day_task = message_render(
         "day_task", participant, day=1, task=task.title, description=task.description
     )
@@ -205,10 +175,24 @@ def test_shift_runs_from_registration_to_final_message(
             "membership__participant__telegram_id", "status"
         )
     ) == {(chat, Report.Status.WAITING), (classmate.telegram_id, Report.Status.WAITING)}
+    assert received(
+        api,
+        classmate.telegram_id,
+        message_render(
+            "day_task",
+            classmate,
+            day=1,
+            task=task.title,
+            description=task.description,
+        ),
+    )
     # Beat sent the tick and the worker ran it (results are kept in the database).
-    assert TaskResult.objects.filter(
-        task_name="moderation.tasks.tick_task", status="SUCCESS"
-    ).exists()
+    assert settled(
+        api,
+        TaskResult.objects.filter(
+            task_name="moderation.tasks.tick_task", status="SUCCESS"
+        ).exists,
+    )
 
     # 4. The participant sends a photo of the task done.
     api.photo_update(chat, user=user)
@@ -248,12 +232,12 @@ def test_shift_runs_from_registration_to_final_message(
     # 6a. The reminder hour: only the classmate, whose report still waits, is reminded.
     reminder_at = shift.reminder_at(shift.start_date)
     assert "reminded 1" in manage(
-        "tick", "--at", reminder_at.isoformat(), env=product_env
+        "tick", "--at", reminder_at.isoformat(), env=deployment.env
     )
 
     reminder = message_render("reminder", classmate, task=task.title)
     assert received(api, classmate.telegram_id, reminder)
-    assert settled(outbox_empty, api)
+    assert settled(api, outbox_empty)
     reminded = OutboxMessage.objects.filter(kind=OutboxMessage.Kind.REMINDER)
     assert [row.chat_id for row in reminded] == [classmate.telegram_id]
     assert message_render("reminder", participant, task=task.title) not in texts_to(
@@ -263,7 +247,7 @@ def test_shift_runs_from_registration_to_final_message(
     # 6b. After the end date the shift finishes and members get their points.
     after_end = shift.moment_at(shift.end_date + dt.timedelta(days=1), TASK_HOUR)
     assert "finished 1" in manage(
-        "tick", "--at", after_end.isoformat(), env=product_env
+        "tick", "--at", after_end.isoformat(), env=deployment.env
     )
 
     assert received(api, chat, "Well done, Anna! Points: 1.")
