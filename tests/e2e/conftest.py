@@ -118,12 +118,9 @@ def deployment(api: FakeTelegramAPI, processes: list[ProductProcess]) -> Deploym
 
     `tick_resume()` lets beat tick (every `TICK_EVERY` seconds).
     """
-    worker = CeleryWorker(env={"TELEGRAM_API_BASE": api.base_url})
-    env = {
-        "CELERY_QUEUE": worker.queue,
-        "TELEGRAM_API_BASE": api.base_url,
-        "LANGUAGE_CODE": "en",
-    }
+    shared = {"TELEGRAM_API_BASE": api.base_url, "LANGUAGE_CODE": "en"}
+    worker = CeleryWorker(env=shared)
+    env = {**shared, "CELERY_QUEUE": worker.queue}
     tick_pause(every=TICK_EVERY)
     deployment = Deployment(
         worker=worker,
