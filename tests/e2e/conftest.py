@@ -103,6 +103,7 @@ def processes(
     yield started
     for process in started:
         process.kill()
+    for process in started:
         process.close()
 
 
