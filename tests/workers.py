@@ -1,20 +1,27 @@
-"""A real Celery worker process for integration tests and benchmarks.
+"""Real processes of the product for integration tests and benchmarks.
 
-The worker runs `celery -A core worker` with the production settings module,
-pointed by environment variables at the (test) database, Redis, a private queue
-and a fake Bot API. It runs in its own process group so that `kill()` takes the
-pool's children down with it, as a crash of the machine or container would.
+Each process runs what a deployment runs (`celery -A core worker`, `celery beat`,
+gunicorn, `manage.py runbot`) with the production settings module, pointed by
+environment variables at the (test) database, Redis, a private Celery queue and
+a fake Bot API. Each runs in its own process group so that `kill()` takes its
+children (a worker's pool, gunicorn's workers) down with it, as a crash of the
+machine or container would, and writes its output to a log file that tests show
+when they fail.
 """
 
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 import uuid
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -26,6 +33,7 @@ from django.db import connection
 BASE_DIR = Path(settings.BASE_DIR)
 READY_TIMEOUT = 60.0
 STOP_TIMEOUT = 15.0
+COMMAND_TIMEOUT = 120.0
 
 
 def database_url() -> str:
@@ -40,79 +48,102 @@ def database_url() -> str:
     return f"postgres://{credentials}@{host}/{db['NAME']}"
 
 
-class CeleryWorker:
-    """Start, kill and restart a Celery worker consuming one private queue."""
+def process_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """Return the environment of a product process sharing this test's resources."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "core.settings",
+        "DJANGO_SECRET_KEY": "worker-secret-key",
+        "DATABASE_URL": database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "TELEGRAM_BOT_TOKEN": settings.TELEGRAM_BOT_TOKEN,
+        "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),
+        "LOG_LEVEL": "WARNING",
+        **(env or {}),
+    }
 
-    def __init__(self, *, env: dict[str, str], concurrency: int = 1) -> None:
-        self.queue = f"test-{uuid.uuid4().hex[:12]}"
-        self.concurrency = concurrency
-        self.env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "core.settings",
-            "DJANGO_SECRET_KEY": "worker-secret-key",
-            "DATABASE_URL": database_url(),
-            "REDIS_URL": settings.REDIS_URL,
-            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-            "CELERY_QUEUE": self.queue,
-            "TELEGRAM_BOT_TOKEN": settings.TELEGRAM_BOT_TOKEN,
-            "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),
-            "LOG_LEVEL": "WARNING",
-            **env,
-        }
+
+def manage(*args: str, env: dict[str, str] | None = None) -> str:
+    """Run `manage.py <args>` as a process of its own; return its output."""
+    finished = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=process_env(env),
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_TIMEOUT,
+        check=False,
+    )
+    if finished.returncode != 0:
+        raise RuntimeError(
+            f"manage.py {' '.join(args)} failed:\n{finished.stdout}{finished.stderr}"
+        )
+    return finished.stdout
+
+
+def free_port() -> int:
+    """Return a TCP port nothing listens on at the moment."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class ProductProcess:
+    """Start, kill and stop one long-running process of the product.
+
+    Subclasses say what to run (`command`) and when it is up (`is_ready`).
+    """
+
+    name = "process"
+
+    def __init__(self, *, env: dict[str, str] | None = None) -> None:
+        self.env = process_env(env)
         self.process: subprocess.Popen | None = None
         self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115
-            prefix="celery-worker-", suffix=".log", delete=False
+            prefix=f"{self.name}-", suffix=".log", delete=False
         )
         self.starts = 0
 
+    def command(self) -> list[str]:
+        raise NotImplementedError
+
+    def is_ready(self) -> bool:
+        raise NotImplementedError
+
     def start(self) -> Self:
-        """Start the worker and wait until it consumes its queue."""
+        """Start the process and wait until it is ready."""
+        return self.launch().wait_ready()
+
+    def launch(self) -> Self:
+        """Start the process without waiting (to start several at once)."""
         self.starts += 1
-        hostname = f"{self.queue}-{self.starts}@localhost"
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "core",
-                "worker",
-                "-Q",
-                self.queue,
-                "-n",
-                hostname,
-                "-c",
-                str(self.concurrency),
-                "--without-mingle",
-                "--without-gossip",
-                "--loglevel=INFO",
-            ],
+            self.command(),
             cwd=BASE_DIR,
             env=self.env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        return self
+
+    def wait_ready(self) -> Self:
+        """Wait until the launched process is ready; kill it if it never is."""
+        if self.process is None:
+            raise RuntimeError(f"{self.name} was not launched")
         deadline = time.monotonic() + READY_TIMEOUT
-        marker = f"{hostname} ready."
-        while marker not in self.output():
+        while not self.is_ready():
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.kill()
-                raise RuntimeError(f"worker did not start:\n{self.output()[-3000:]}")
+                raise RuntimeError(
+                    f"{self.name} did not start:\n{self.output()[-3000:]}"
+                )
             time.sleep(0.1)
         return self
 
-    def send(self, task: str) -> None:
-        """Queue a task by name for this worker only."""
-        from core.celery import app
-
-        with warnings.catch_warnings():
-            # Tests run Celery eagerly; this task is meant for the worker.
-            warnings.simplefilter("ignore")
-            app.send_task(task, queue=self.queue)
-
     def kill(self) -> None:
-        """SIGKILL the worker and its pool, mid-whatever it is doing."""
+        """SIGKILL the process group, mid-whatever it is doing."""
         if self.process is None:
             return
         with contextlib.suppress(ProcessLookupError):
@@ -121,18 +152,27 @@ class CeleryWorker:
         self.process = None
 
     def stop(self) -> None:
-        """Shut the worker down warmly (finishing its task), killing it if it hangs."""
+        """Shut the process down warmly, killing it if it hangs."""
         if self.process is None:
             return
         try:
             os.killpg(self.process.pid, signal.SIGTERM)
             self.process.wait(STOP_TIMEOUT)
+            # Children a warm shutdown left behind go with the group.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
             self.process = None
         except (subprocess.TimeoutExpired, ProcessLookupError):
             self.kill()
 
     def output(self) -> str:
         return Path(self.log.name).read_text(errors="replace")
+
+    def close(self) -> None:
+        """Stop the process and delete its log."""
+        self.stop()
+        self.log.close()
+        Path(self.log.name).unlink(missing_ok=True)
 
     def __enter__(self) -> Self:
         return self.start()
@@ -143,10 +183,59 @@ class CeleryWorker:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.stop()
+        self.close()
+
+
+class CeleryWorker(ProductProcess):
+    """A Celery worker consuming one private queue."""
+
+    name = "celery-worker"
+
+    def __init__(
+        self, *, env: dict[str, str] | None = None, concurrency: int = 1
+    ) -> None:
+        self.queue = f"test-{uuid.uuid4().hex[:12]}"
+        self.concurrency = concurrency
+        super().__init__(env={"CELERY_QUEUE": self.queue, **(env or {})})
+
+    @property
+    def hostname(self) -> str:
+        return f"{self.queue}-{self.starts}@localhost"
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "core",
+            "worker",
+            "-Q",
+            self.queue,
+            "-n",
+            self.hostname,
+            "-c",
+            str(self.concurrency),
+            "--without-mingle",
+            "--without-gossip",
+            "--loglevel=INFO",
+        ]
+
+    def is_ready(self) -> bool:
+        return f"{self.hostname} ready." in self.output()
+
+    def send(self, task: str) -> None:
+        """Queue a task by name for this worker only."""
+        from core.celery import app
+
+        with warnings.catch_warnings():
+            # Tests run Celery eagerly; this task is meant for the worker.
+            warnings.simplefilter("ignore")
+            app.send_task(task, queue=self.queue)
+
+    def close(self) -> None:
+        super().close()
         self._forget_queue()
-        self.log.close()
-        Path(self.log.name).unlink(missing_ok=True)
 
     def _forget_queue(self) -> None:
         import redis
@@ -154,3 +243,98 @@ class CeleryWorker:
         client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
         client.delete(self.queue)
         client.close()
+
+
+class CeleryBeat(ProductProcess):
+    """Celery beat with the DatabaseScheduler, sending to `worker`'s queue.
+
+    Beat reads the periodic tasks from the database: change them with `.save()`
+    before starting it (or while it runs), as the admin does.
+    """
+
+    name = "celery-beat"
+
+    def __init__(
+        self, worker: CeleryWorker, *, env: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(env={"CELERY_QUEUE": worker.queue, **(env or {})})
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "core",
+            "beat",
+            "--scheduler",
+            "django_celery_beat.schedulers:DatabaseScheduler",
+            "--loglevel=INFO",
+        ]
+
+    def is_ready(self) -> bool:
+        return "beat: Starting..." in self.output()
+
+
+class WebServer(ProductProcess):
+    """The web process as deployed: gunicorn serving `core.wsgi` on a free port."""
+
+    name = "web"
+
+    def __init__(self, *, env: dict[str, str] | None = None) -> None:
+        self.port = free_port()
+        super().__init__(env=env)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "core.wsgi",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            "1",
+            # A browser loads a page's static files in parallel.
+            "--threads",
+            "4",
+            "--access-logfile",
+            "-",
+        ]
+
+    def is_ready(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.url}/admin/login/", timeout=2) as page:
+                return page.status == 200
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            return False
+
+
+class BotProcess(ProductProcess):
+    """`manage.py runbot` polling the Bot API at `api_base`.
+
+    `polling` tells when the bot asks for updates (e.g. the fake Bot API saw
+    getUpdates): only then is it ready.
+    """
+
+    name = "runbot"
+
+    def __init__(
+        self,
+        *,
+        api_base: str,
+        polling: Callable[[], bool],
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.polling = polling
+        super().__init__(env={"TELEGRAM_API_BASE": api_base, **(env or {})})
+
+    def command(self) -> list[str]:
+        return [sys.executable, "manage.py", "runbot"]
+
+    def is_ready(self) -> bool:
+        return self.polling()
