@@ -39,8 +39,9 @@ def test_review_queue_opens_report_with_its_private_photo(
 
     page.goto(QUEUE)
     assert page.locator("img.review-thumb").count() == 2
-    page.locator(f'a[href="{change_url(first)}"]').first.click()
-    page.wait_for_url(f"**{change_url(first)}")
+    # Rows link to the report within the list (its preserved filters).
+    page.locator(f'a[href^="{change_url(first)}?_changelist_filters="]').first.click()
+    page.wait_for_url(f"**{change_url(first)}?_changelist_filters=*")
 
     assert photo_width(page) == PHOTO_SIDE
     source = page.locator("img.review-photo-large").get_attribute("src")
