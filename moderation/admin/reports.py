@@ -21,7 +21,12 @@ from core.admin_actions import apply_service
 from core.paginators import EstimatedCountPaginator
 from moderation.admin.exports import StreamingExportMixin
 from moderation.admin.labels import STATUS_COLOURS
-from moderation.admin.review import ReviewViewsMixin, review_context
+from moderation.admin.review import (
+    ReviewViewsMixin,
+    change_url,
+    keep_filters,
+    review_context,
+)
 from moderation.models import Report, Submission
 from moderation.resources import ReportResource
 from moderation.services import report_approve
@@ -125,10 +130,17 @@ class ReportAdmin(ReviewViewsMixin, StreamingExportMixin, ModelAdmin):
         # day, and an index scan serves a page without sorting a million rows.
         return ["-id"]
 
-    def get_list_display(self, request: HttpRequest) -> list[str]:
-        if self.has_review_permission(request):
-            return [*self.list_display, "review_buttons"]
-        return self.list_display
+    def get_list_display(self, request: HttpRequest) -> list:
+        if not self.has_review_permission(request):
+            return self.list_display
+        # The row's "Decline…" link opens the report within this list's filters.
+        preserved_filters = self.get_preserved_filters(request)
+
+        @admin.display(description=_("review"))
+        def review_buttons(report: Report) -> str:
+            return self.review_buttons(report, preserved_filters=preserved_filters)
+
+        return [*self.list_display, review_buttons]
 
     def get_urls(self) -> list:
         name = f"{self.opts.app_label}_{self.opts.model_name}"
@@ -196,8 +208,7 @@ class ReportAdmin(ReviewViewsMixin, StreamingExportMixin, ModelAdmin):
             " ", '<span class="review-flag">{}</span>', ((flag,) for flag in flags)
         )
 
-    @admin.display(description=_("review"))
-    def review_buttons(self, report: Report) -> str:
+    def review_buttons(self, report: Report, *, preserved_filters: str) -> str:
         if not report.can_be_reviewed:
             return ""
         # A button of the list's own form (it carries the CSRF token); its
@@ -208,7 +219,7 @@ class ReportAdmin(ReviewViewsMixin, StreamingExportMixin, ModelAdmin):
             '<a href="{}" class="review-button">{}</a>',
             reverse("admin:moderation_report_approve", args=[report.pk]),
             gettext("Approve"),
-            reverse("admin:moderation_report_change", args=[report.pk]),
+            keep_filters(change_url(report), preserved_filters),
             gettext("Decline…"),
         )
 
@@ -237,7 +248,11 @@ class ReportAdmin(ReviewViewsMixin, StreamingExportMixin, ModelAdmin):
         extra_context = dict(extra_context or {})
         if report is not None and self.has_view_or_change_permission(request, report):
             extra_context["review"] = review_context(
-                request, report, can_review=self.has_review_permission(request)
+                request,
+                report,
+                can_review=self.has_review_permission(request),
+                next_report=self.next_report(request, report),
+                preserved_filters=self.get_preserved_filters(request),
             )
         # Nothing on the page is edited by hand: reviews go through the panel.
         extra_context.update(

@@ -1,15 +1,21 @@
 """Shifts with their plan, and the start / cancel / finish actions."""
 
+import datetime as dt
+import zoneinfo
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
+from unfold.widgets import UnfoldAdminSelect2Widget
 
 from core.admin_actions import apply_service
 from core.exceptions import DomainError
@@ -40,10 +46,68 @@ class ShiftDayInline(TabularInline):
     tab = True
 
 
+# Russia's time zones, west to east, offered first: most shifts run in one of them.
+RUSSIAN_TIME_ZONES = [
+    "Europe/Kaliningrad",
+    "Europe/Moscow",
+    "Europe/Samara",
+    "Asia/Yekaterinburg",
+    "Asia/Omsk",
+    "Asia/Novosibirsk",
+    "Asia/Krasnoyarsk",
+    "Asia/Irkutsk",
+    "Asia/Yakutsk",
+    "Asia/Vladivostok",
+    "Asia/Magadan",
+    "Asia/Kamchatka",
+]
+
+
+def time_zone_choices(current: str = "") -> list[tuple[str, list[tuple[str, str]]]]:
+    """IANA time zones, Russia's first, then all the others sorted by name.
+
+    `current` (a shift's stored value) is offered even if this system's tz
+    database no longer lists it: the form then shows it, and the model's
+    validator names the problem, instead of the list silently showing its first
+    zone, which saving would store.
+    """
+    known = zoneinfo.available_timezones()
+    russian = [zone for zone in RUSSIAN_TIME_ZONES if zone in known]
+    others = sorted(known.difference(russian) | ({current} - known - {""}))
+    return [
+        (gettext("Russia"), [(zone, _zone_label(zone)) for zone in russian]),
+        (gettext("Other time zones"), [(zone, zone) for zone in others]),
+    ]
+
+
+def _zone_label(zone: str) -> str:
+    """The zone's name with its current UTC offset, e.g. "Europe/Moscow (UTC+03:00)"."""
+    offset = dt.datetime.now(zoneinfo.ZoneInfo(zone)).strftime("%z")
+    return f"{zone} (UTC{offset[:3]}:{offset[3:]})"
+
+
 class ShiftForm(forms.ModelForm):
+    # A searchable list rather than free text: a typo cannot get in, and the
+    # model's validator still guards every other way in.
+    time_zone = forms.ChoiceField(
+        label=capfirst(Shift._meta.get_field("time_zone").verbose_name),
+        choices=(),
+        widget=UnfoldAdminSelect2Widget,
+    )
+
     class Meta:
         model = Shift
         fields = sorted(SHIFT_EDITABLE_FIELDS)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["time_zone"]
+        if self.instance.pk:
+            field.choices = time_zone_choices(self.instance.time_zone)
+        else:
+            field.choices = time_zone_choices()
+            # A declared field does not take the model's default by itself.
+            field.initial = Shift._meta.get_field("time_zone").get_default()
 
     def _post_clean(self) -> None:
         super()._post_clean()

@@ -3,7 +3,7 @@
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from core.exceptions import ReasonRequired, ReportNotUnderReview
@@ -145,9 +145,18 @@ def report_attempts_left(report: Report) -> int:
     return max(report.day.shift.max_attempts - report.attempts, 0)
 
 
-def report_next_to_review(report: Report | None = None) -> Report | None:
+def report_next_to_review(
+    report: Report | None = None, *, within: QuerySet[Report] | None = None
+) -> Report | None:
     """Return the report to review after `report`: the next one in the queue, else
-    the oldest other one under review (so skipping around the queue wraps)."""
+    the oldest other one under review (so skipping around the queue wraps).
+
+    `within` is a filtered and ordered list of reports (the admin's list as the
+    moderator filtered it): then the next one under review in that list, in its
+    order, again wrapping to its first.
+    """
+    if within is not None:
+        return _next_within(within, report)
     queue = Report.objects.review_queue()
     if report is None:
         return queue.first()
@@ -159,3 +168,26 @@ def report_next_to_review(report: Report | None = None) -> Report | None:
         if later is not None:
             return later
     return queue.exclude(pk=report.pk).first()
+
+
+def _next_within(reports: QuerySet[Report], report: Report | None) -> Report | None:
+    """The report under review after `report` in the order of `reports`.
+
+    The list may be sorted by any of its columns, so the position is found by
+    walking the list's primary keys rather than by a keyset condition for every
+    possible ordering; the walk stops at the report after `report`.
+    """
+    candidates = Q(status=Report.Status.REVIEWING)
+    if report is not None:
+        candidates |= Q(pk=report.pk)
+    first = None
+    passed = report is None
+    for pk in reports.filter(candidates).values_list("pk", flat=True).iterator():
+        if report is not None and pk == report.pk:
+            passed = True
+            continue
+        if passed:
+            return Report.objects.get(pk=pk)
+        if first is None:
+            first = pk
+    return None if first is None else Report.objects.get(pk=first)

@@ -135,11 +135,14 @@ def running_shift() -> Shift:
 
 @pytest.fixture
 def reports_under_review(running_shift) -> Callable[..., list[Report]]:
-    """Make reports of the shift's first day under review, each with its own real
-    JPEG in private storage, the first one sent longest ago (first in the queue)."""
+    """Make reports of the shift's first day (or of the day `on`) under review,
+    each with its own real JPEG in private storage, the first one sent longest
+    ago (first in the queue)."""
 
-    def make(count: int, **participant: object) -> list[Report]:
-        day = running_shift.days.get(date=running_shift.start_date)
+    def make(
+        count: int, *, on: dt.date | None = None, **participant: object
+    ) -> list[Report]:
+        day = running_shift.days.get(date=on or running_shift.start_date)
         reports = []
         for index in range(count):
             report = ReportFactory(

@@ -1,5 +1,7 @@
 """The review queue in a real browser: photos from private storage and the keys."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
@@ -37,8 +39,9 @@ def test_review_queue_opens_report_with_its_private_photo(
 
     page.goto(QUEUE)
     assert page.locator("img.review-thumb").count() == 2
-    page.locator(f'a[href="{change_url(first)}"]').first.click()
-    page.wait_for_url(f"**{change_url(first)}")
+    # Rows link to the report within the list (its preserved filters).
+    page.locator(f'a[href^="{change_url(first)}?_changelist_filters="]').first.click()
+    page.wait_for_url(f"**{change_url(first)}?_changelist_filters=*")
 
     assert photo_width(page) == PHOTO_SIDE
     source = page.locator("img.review-photo-large").get_attribute("src")
@@ -111,6 +114,42 @@ def test_review_keys_approve_decline_and_next(login, screenshot, reports_under_r
     skip_me.refresh_from_db()
     assert skip_me.status == Report.Status.REVIEWING
     assert skip_me.reviewed_by is None
+
+
+def test_review_keys_stay_within_filtered_queue(
+    login, screenshot, running_shift, reports_under_review
+):
+    first_day = running_shift.start_date
+    # Sent in turns with the second day's: the whole queue alternates the days.
+    first, second, third = reports_under_review(3)
+    others = reports_under_review(2, on=first_day + dt.timedelta(days=1))
+    page = login("mod", role=roles.MODERATOR)
+    page.goto(
+        f"{QUEUE}&day__date_from={first_day:%Y-%m-%d}&day__date_to={first_day:%Y-%m-%d}"
+    )
+    assert page.locator("img.review-thumb").count() == 3
+
+    # given the first day's queue: its first report opens from the list
+    page.locator(f'a[href^="{change_url(first)}?_changelist_filters="]').first.click()
+    page.wait_for_url(f"**{change_url(first)}?_changelist_filters=*")
+
+    # N skips to the next report of that day, not to the other day's in between
+    page.keyboard.press("n")
+    page.wait_for_url(f"**{change_url(second)}?_changelist_filters=*")
+    # A approves and opens the next one of the day, then wraps to the skipped one
+    page.keyboard.press("a")
+    page.wait_for_url(f"**{change_url(third)}?_changelist_filters=*")
+    page.keyboard.press("a")
+    page.wait_for_url(f"**{change_url(first)}?_changelist_filters=*")
+    # the last one of the day: back to the day's list, which says so
+    page.keyboard.press("a")
+    page.wait_for_url(f"**{QUEUE}&day__date_from=*")
+
+    assert page.get_by_text("No more reports to review in this list.").is_visible()
+    screenshot("review-filtered-queue-done")
+    statuses = {r.pk: r.status for r in Report.objects.all()}
+    assert {statuses[r.pk] for r in (first, second, third)} == {Report.Status.APPROVED}
+    assert {statuses[r.pk] for r in others} == {Report.Status.REVIEWING}
 
 
 def test_review_keys_typed_into_reason_text_do_nothing(login, reports_under_review):

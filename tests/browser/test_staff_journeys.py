@@ -62,12 +62,17 @@ def test_coordinator_creates_a_shift_with_a_plan(login, screenshot):
     page.fill("input[name=title]", "Spring shift")
     page.fill("input[name=start_date]", start.isoformat())
     page.fill("input[name=end_date]", (start + dt.timedelta(days=20)).isoformat())
+    # The time zone list is searchable: type part of a city, pick the match.
+    page.locator("select[name=time_zone] + .select2").click()
+    page.locator(".select2-search__field").fill("yekat")
+    page.keyboard.press("Enter")
     screenshot("shift-add")
     page.click("button[name=_save]")
     page.wait_for_url("**/admin/core/shift/")
 
     shift = Shift.objects.get(title="Spring shift")
     assert shift.status == Shift.Status.PREPARING
+    assert shift.time_zone == "Asia/Yekaterinburg"
     assert shift.days.count() == 21
 
 

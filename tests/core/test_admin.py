@@ -1,6 +1,7 @@
 """Every registered admin opens; the admin forms and actions go through services."""
 
 import datetime as dt
+import zoneinfo
 
 import pytest
 from django.contrib import admin
@@ -8,6 +9,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 
 from core.models import Application, Shift
+from moderation.admin.shifts import ShiftForm
 from tests.factories import ApplicationFactory, ShiftFactory, TaskFactory
 
 pytestmark = pytest.mark.django_db
@@ -115,6 +117,84 @@ def test_admin_shift_add_without_tasks_shows_error(client_admin):
     response = client_admin.post(reverse("admin:core_shift_add"), shift_form())
 
     assert "no active tasks" in response.content.decode()
+
+
+def test_admin_shift_form_offers_every_time_zone_russian_first():
+    groups = dict(ShiftForm().fields["time_zone"].choices)
+
+    [russia, others] = groups.values()
+    offered = [zone for zone, _label in [*russia, *others]]
+    assert russia[:2] == [
+        ("Europe/Kaliningrad", "Europe/Kaliningrad (UTC+02:00)"),
+        ("Europe/Moscow", "Europe/Moscow (UTC+03:00)"),
+    ]
+    assert sorted(offered) == sorted(zoneinfo.available_timezones())
+    assert [zone for zone, _label in others] == sorted(zone for zone, _ in others)
+
+
+def test_admin_shift_add_selects_time_zone_of_settings(client_admin, settings):
+    settings.TIME_ZONE = "Asia/Yekaterinburg"
+
+    page = client_admin.get(reverse("admin:core_shift_add")).content.decode()
+
+    assert '<option value="Asia/Yekaterinburg" selected>' in page
+    assert '<option value="America/New_York">' in page
+    assert "unfold-admin-autocomplete" in page
+
+
+def test_admin_shift_add_with_chosen_time_zone(client_admin):
+    TaskFactory()
+
+    client_admin.post(
+        reverse("admin:core_shift_add"), shift_form(time_zone="Asia/Vladivostok")
+    )
+
+    assert Shift.objects.get().time_zone == "Asia/Vladivostok"
+
+
+def test_admin_shift_add_rejects_unknown_time_zone(client_admin):
+    TaskFactory()
+
+    response = client_admin.post(
+        reverse("admin:core_shift_add"), shift_form(time_zone="Mars/Olympus")
+    )
+
+    assert response.status_code == 200
+    assert "Mars/Olympus is not one of the available choices" in (
+        response.content.decode()
+    )
+    assert not Shift.objects.exists()
+
+
+def test_admin_shift_change_keeps_its_time_zone(client_admin):
+    shift = ShiftFactory(time_zone="Asia/Irkutsk")
+    url = reverse("admin:core_shift_change", args=[shift.pk])
+    page = client_admin.get(url).content.decode()
+
+    client_admin.post(
+        url,
+        shift_form(
+            title="Renamed",
+            start_date=shift.start_date,
+            end_date=shift.end_date,
+            time_zone="Asia/Irkutsk",
+        ),
+    )
+
+    assert '<option value="Asia/Irkutsk" selected>' in page
+    shift.refresh_from_db()
+    assert (shift.title, shift.time_zone) == ("Renamed", "Asia/Irkutsk")
+
+
+def test_admin_shift_change_shows_stored_zone_unknown_to_tz_database(client_admin):
+    shift = ShiftFactory()
+    Shift.objects.filter(pk=shift.pk).update(time_zone="Old/Zone")
+
+    page = client_admin.get(
+        reverse("admin:core_shift_change", args=[shift.pk])
+    ).content.decode()
+
+    assert '<option value="Old/Zone" selected>' in page
 
 
 def run_action(client, model: str, action: str, objects, **extra):
