@@ -1,9 +1,11 @@
-"""A real Celery worker process for integration tests and benchmarks.
+"""Real Celery worker and beat processes for integration tests and benchmarks.
 
 The worker runs `celery -A core worker` with the production settings module,
 pointed by environment variables at the (test) database, Redis, a private queue
 and a fake Bot API. It runs in its own process group so that `kill()` takes the
 pool's children down with it, as a crash of the machine or container would.
+With `beat=True` the worker also runs beat (`-B`): the production schedule,
+from the DatabaseScheduler on the test database.
 """
 
 import contextlib
@@ -15,6 +17,7 @@ import tempfile
 import time
 import uuid
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -43,22 +46,20 @@ def database_url() -> str:
 class CeleryWorker:
     """Start, kill and restart a Celery worker consuming one private queue."""
 
-    def __init__(self, *, env: dict[str, str], concurrency: int = 1) -> None:
-        self.queue = f"test-{uuid.uuid4().hex[:12]}"
+    def __init__(
+        self,
+        *,
+        env: dict[str, str],
+        concurrency: int = 1,
+        queue: str | None = None,
+        beat: bool = False,
+    ) -> None:
+        # A private queue by default: other test runs may share the broker.
+        self.queue = queue or f"test-{uuid.uuid4().hex[:12]}"
         self.concurrency = concurrency
-        self.env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "core.settings",
-            "DJANGO_SECRET_KEY": "worker-secret-key",
-            "DATABASE_URL": database_url(),
-            "REDIS_URL": settings.REDIS_URL,
-            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-            "CELERY_QUEUE": self.queue,
-            "TELEGRAM_BOT_TOKEN": settings.TELEGRAM_BOT_TOKEN,
-            "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),
-            "LOG_LEVEL": "WARNING",
-            **env,
-        }
+        # Embedded beat rather than a process of its own: one start less.
+        self.beat = beat
+        self.env = process_env(queue=self.queue, **env)
         self.process: subprocess.Popen | None = None
         self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115
             prefix="celery-worker-", suffix=".log", delete=False
@@ -86,6 +87,7 @@ class CeleryWorker:
                 "--without-mingle",
                 "--without-gossip",
                 "--loglevel=INFO",
+                *(["--beat"] if self.beat else []),
             ],
             cwd=BASE_DIR,
             env=self.env,
@@ -94,8 +96,8 @@ class CeleryWorker:
             start_new_session=True,
         )
         deadline = time.monotonic() + READY_TIMEOUT
-        marker = f"{hostname} ready."
-        while marker not in self.output():
+        markers = [f"{hostname} ready.", *(["beat: Starting..."] if self.beat else [])]
+        while not all(marker in self.output() for marker in markers):
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.kill()
                 raise RuntimeError(f"worker did not start:\n{self.output()[-3000:]}")
@@ -151,6 +153,50 @@ class CeleryWorker:
     def _forget_queue(self) -> None:
         import redis
 
-        client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-        client.delete(self.queue)
+        client = redis.Redis.from_url(self.env["CELERY_BROKER_URL"])
+        # A test that took the broker away may end with it still down.
+        with contextlib.suppress(redis.ConnectionError):
+            client.delete(self.queue)
         client.close()
+
+
+def process_env(*, queue: str, **env: str) -> dict[str, str]:
+    """Return the environment of a Celery process of the test run."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "core.settings",
+        "DJANGO_SECRET_KEY": "worker-secret-key",
+        "DATABASE_URL": database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "CELERY_QUEUE": queue,
+        "TELEGRAM_BOT_TOKEN": settings.TELEGRAM_BOT_TOKEN,
+        "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),
+        "LOG_LEVEL": "WARNING",
+        **env,
+    }
+
+
+@contextlib.contextmanager
+def celery_publishing_to(broker_url: str) -> Iterator[None]:
+    """Make this (test) process publish tasks to `broker_url` instead of running them.
+
+    The test settings run Celery eagerly; inside the block `.delay()` publishes
+    to the broker, for a worker process to run, as in production.
+    """
+    from core.celery import app
+
+    saved = {name: app.conf[name] for name in ("broker_url", "task_always_eager")}
+    app.conf.update(broker_url=broker_url, task_always_eager=False)
+    _forget_connections(app)
+    try:
+        yield
+    finally:
+        app.conf.update(saved)
+        _forget_connections(app)
+
+
+def _forget_connections(app) -> None:
+    # The app keeps pooled connections to the broker it first used.
+    app._pool = None
+    app.amqp._producer_pool = None
