@@ -20,6 +20,7 @@ from django_celery_beat.models import PeriodicTask
 from core.models import Application, Shift
 from moderation.models import Report
 from notifications.models import Mailing, OutboxMessage
+from notifications.services import mailing_schedule
 from tests.factories import (
     ApplicationFactory,
     MembershipFactory,
@@ -201,3 +202,54 @@ def _wait(predicate, timeout: float) -> bool:
             return False
         time.sleep(0.2)
     return True
+
+
+DRAIN_RECIPIENTS = 40
+
+
+def test_drain_when_redis_goes_down_puts_back_what_it_has_not_sent(
+    on_private_redis, fake_telegram
+):
+    redis_server, telegram = on_private_redis, fake_telegram
+    shift = ShiftFactory()
+    members = MembershipFactory.create_batch(DRAIN_RECIPIENTS, shift=shift)
+    mailing = Mailing.objects.create(title="News", text="Hello, {name}!")
+    mailing.shifts.set([shift])
+    # Requests in flight when Redis goes: they reach Telegram all the same.
+    telegram.delay_next(3, 2.0, method="sendMessage")
+    worker = _worker_with_beat(
+        {
+            "TELEGRAM_API_BASE": telegram.base_url,
+            "REDIS_URL": redis_server.url,
+            "CELERY_BROKER_URL": redis_server.url,
+            "TELEGRAM_RATE_GLOBAL": "10",
+            "OUTBOX_SENDER_CONCURRENCY": "4",
+        }
+    )
+
+    with worker:
+        mailing_schedule(mailing, by=None)  # fans out and starts the sender
+        assert telegram.wait_for(lambda: len(telegram.sent) >= 5, timeout=30)
+        redis_server.stop()
+        # The drain stops: what it held is recorded or put back, nothing is stuck.
+        assert _wait(_none_sending, 15)
+        during = Counter(OutboxMessage.objects.values_list("status", flat=True))
+        redis_server.start()
+        assert _wait(lambda: _all_sent(DRAIN_RECIPIENTS), RECOVERY_TIMEOUT), (
+            worker.output()[-3000:]
+        )
+        log = worker.output()
+
+    assert set(during) == {Status.SENT, Status.PENDING}
+    assert log.count("Rate limits (Redis) is unreachable") >= 1
+    assert "Traceback" not in log
+    sends = Counter(call.chat_id for call in telegram.sent)
+    assert sends == Counter(member.participant.telegram_id for member in members)
+
+
+def _none_sending() -> bool:
+    return not OutboxMessage.objects.filter(status=Status.SENDING).exists()
+
+
+def _all_sent(count: int) -> bool:
+    return OutboxMessage.objects.filter(status=Status.SENT).count() == count
