@@ -12,9 +12,12 @@ A drain holds the drain lock (one sender at a time across all workers) and runs
 
 A worker killed mid-mailing leaves its claimed rows in `sending`; the sweep
 reports those with an in-flight mark as in doubt (their request may have
-reached Telegram) and queues the rest again. The drain ends when nothing is due within
-`OUTBOX_DRAIN_IDLE_SECONDS`, or after `OUTBOX_DRAIN_MAX_SECONDS` (and is started
-again if work is left).
+reached Telegram) and queues the rest again. A drain that loses Redis puts back
+the rows it has not sent and stops: nothing goes out without the shared limits,
+and beat starts a new drain when Redis is back.
+
+The drain ends when nothing is due within `OUTBOX_DRAIN_IDLE_SECONDS`, or after
+`OUTBOX_DRAIN_MAX_SECONDS` (and is started again if work is left).
 """
 
 import asyncio
@@ -37,12 +40,9 @@ from notifications.ratelimit import Admission, Limiter, limiter_create
 from notifications.services.outbox import outbox_kick
 from notifications.services.sending import (
     message_claim_next,
-    message_mark_blocked,
-    message_mark_failed,
-    message_mark_sent,
     message_release,
-    message_retry_later,
     outbox_due_in,
+    outcome_apply,
 )
 from notifications.telegram import Outcome, message_deliver, telegram_bot_create
 
@@ -52,8 +52,6 @@ IDLE_POLL_SECONDS = 0.5
 # A claimed row waits at most this long for its slot (longer only in a 429 pause).
 HOLD_MAX_SECONDS = 2.0
 ADMIT_ATTEMPTS = 50
-# How long rows wait after a "wrong token / wrong API address" answer.
-BROKEN_PAUSE_SECONDS = 60
 # What the Redis limiter raises while Redis is down (the local one never does).
 LIMITER_DOWN = (redis.ConnectionError, redis.TimeoutError)
 LIMITER_STOPPED = "Redis unreachable"
@@ -311,25 +309,3 @@ class Drain:
             # photo again), a chat interval later, and stop after this message.
             self._limiter_lost(error)
             await asyncio.sleep(1 / settings.TELEGRAM_RATE_PER_CHAT)
-
-
-def outcome_apply(message: OutboxMessage, outcome: Outcome) -> OutboxMessage:
-    """Record the outcome of a send on the outbox row."""
-    now = timezone.now()
-    if outcome.kind == Outcome.SENT:
-        return message_mark_sent(
-            message,
-            telegram_message_id=outcome.telegram_message_id,
-            error=outcome.error,
-        )
-    if outcome.kind == Outcome.RETRY:
-        return message_retry_later(message, error=outcome.error, now=now)
-    if outcome.kind == Outcome.RATE_LIMITED:
-        until = now + dt.timedelta(seconds=outcome.retry_after)
-        return message_release(message, until=until, error=outcome.error)
-    if outcome.kind == Outcome.BLOCKED:
-        return message_mark_blocked(message, error=outcome.error)
-    if outcome.kind == Outcome.BROKEN:
-        until = now + dt.timedelta(seconds=BROKEN_PAUSE_SECONDS)
-        return message_release(message, until=until, error=outcome.error)
-    return message_mark_failed(message, error=outcome.error)
