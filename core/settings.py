@@ -105,8 +105,12 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, answering as an empty cache while Redis is down
+            # (everything cached can be made again): pages keep working.
+            "BACKEND": "core.cache.OutageTolerantRedisCache",
             "LOCATION": REDIS_URL,
+            # A Redis that hangs instead of refusing must not hang the pages.
+            "OPTIONS": {"socket_connect_timeout": 1.0, "socket_timeout": 2.0},
         }
     }
 else:

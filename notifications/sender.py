@@ -12,9 +12,12 @@ A drain holds the drain lock (one sender at a time across all workers) and runs
 
 A worker killed mid-mailing leaves its claimed rows in `sending`; the sweep
 reports those with an in-flight mark as in doubt (their request may have
-reached Telegram) and queues the rest again. The drain ends when nothing is due within
-`OUTBOX_DRAIN_IDLE_SECONDS`, or after `OUTBOX_DRAIN_MAX_SECONDS` (and is started
-again if work is left).
+reached Telegram) and queues the rest again. A drain that loses Redis puts back
+the rows it has not sent and stops: nothing goes out without the shared limits,
+and beat starts a new drain when Redis is back.
+
+The drain ends when nothing is due within `OUTBOX_DRAIN_IDLE_SECONDS`, or after
+`OUTBOX_DRAIN_MAX_SECONDS` (and is started again if work is left).
 """
 
 import asyncio
@@ -22,24 +25,24 @@ import contextlib
 import dataclasses
 import datetime as dt
 import logging
+from collections.abc import Awaitable
 
+import redis
 from aiogram import Bot
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 
+from core.outages import OutageLog
 from notifications.models import OutboxMessage
 from notifications.ratelimit import Admission, Limiter, limiter_create
 from notifications.services.outbox import outbox_kick
 from notifications.services.sending import (
     message_claim_next,
-    message_mark_blocked,
-    message_mark_failed,
-    message_mark_sent,
     message_release,
-    message_retry_later,
     outbox_due_in,
+    outcome_apply,
 )
 from notifications.telegram import Outcome, message_deliver, telegram_bot_create
 
@@ -49,8 +52,10 @@ IDLE_POLL_SECONDS = 0.5
 # A claimed row waits at most this long for its slot (longer only in a 429 pause).
 HOLD_MAX_SECONDS = 2.0
 ADMIT_ATTEMPTS = 50
-# How long rows wait after a "wrong token / wrong API address" answer.
-BROKEN_PAUSE_SECONDS = 60
+# What the Redis limiter raises while Redis is down (the local one never does).
+LIMITER_DOWN = (redis.ConnectionError, redis.TimeoutError)
+LIMITER_STOPPED = "Redis unreachable"
+redis_outage = OutageLog(logger, "Rate limits (Redis)")
 
 
 def _db(function):
@@ -100,7 +105,14 @@ def outbox_drain(
 async def _drain_run(max_seconds: float, lanes: int) -> DrainReport:
     limiter = limiter_create()
     try:
-        token = await limiter.lock_acquire()
+        try:
+            token = await limiter.lock_acquire()
+        except LIMITER_DOWN as error:
+            # Nothing is sent without the shared limits; beat starts a drain
+            # every 10 s, and one gets through once Redis is back.
+            redis_outage.down(error, "the outbox waits until it is back")
+            return DrainReport(stopped=LIMITER_STOPPED)
+        redis_outage.up()
         if token is None:
             return DrainReport(skipped=True)
         try:
@@ -109,7 +121,9 @@ async def _drain_run(max_seconds: float, lanes: int) -> DrainReport:
                 await drain.run(lanes)
                 return drain.report
         finally:
-            await limiter.lock_release(token)
+            # Without Redis the lock cannot be released; it lapses by itself.
+            with contextlib.suppress(*LIMITER_DOWN):
+                await limiter.lock_release(token)
     finally:
         await limiter.close()
         await _db(connections.close_all)()
@@ -148,7 +162,12 @@ class Drain:
     async def _keep_lock(self) -> None:
         while True:
             await asyncio.sleep(settings.OUTBOX_DRAIN_LOCK_SECONDS / 3)
-            if not await self.limiter.lock_refresh(self.lock_token):
+            try:
+                kept = await self.limiter.lock_refresh(self.lock_token)
+            except LIMITER_DOWN as error:
+                self._limiter_lost(error)
+                return
+            if not kept:
                 # This drain stalled past its lock; another may be sending now.
                 logger.warning("Outbox: drain lock lost; stopping this drain")
                 self.report.stopped = "drain lock lost"
@@ -181,16 +200,13 @@ class Drain:
         return False
 
     async def _send(self, message: OutboxMessage) -> None:
-        # The slot is taken after the claim, so the request leaves right when the
-        # slot comes: no database work between the two to jitter the pace.
-        wait = await self.limiter.reserve()
-        if wait > HOLD_MAX_SECONDS:
-            # Paused by a 429: do not sit on the row; let it wait in the queue.
-            await self._release(message, wait)
-            await self._sleep(wait - HOLD_MAX_SECONDS)
-            return
-        await self._sleep(wait)
-        if not await self._admitted(message):
+        try:
+            if not await self._slot_taken(message):
+                return
+        except LIMITER_DOWN as error:
+            # Redis went away before the request: the row goes back unsent.
+            self._limiter_lost(error)
+            await self._release(message, 0)
             return
         try:
             outcome = await message_deliver(
@@ -202,12 +218,16 @@ class Drain:
             # Anything unexpected (storage down, a bug): retry later, keep sending.
             logger.exception("Outbox: sending message %s failed", message.pk)
             outcome = Outcome(Outcome.RETRY, f"{type(error).__name__}: {error}")
-        await _db(outcome_apply)(message, outcome)
-        await self.limiter.inflight_clear(message.pk)
         if outcome.kind == Outcome.RATE_LIMITED:
+            # Pause everyone first: other lanes must not send while this one
+            # writes to the database.
             logger.warning("Outbox: Telegram asked to wait %ss", outcome.retry_after)
-            await self.limiter.pause(outcome.retry_after)
-        elif outcome.kind == Outcome.BROKEN:
+            await self._limiter_call(self.limiter.pause(outcome.retry_after))
+        await _db(outcome_apply)(message, outcome)
+        # Without Redis the in-flight mark stays until it expires: harmless, as
+        # the outcome is recorded.
+        await self._limiter_call(self.limiter.inflight_clear(message.pk))
+        if outcome.kind == Outcome.BROKEN:
             logger.error("Outbox: Telegram refused the bot itself: %s", outcome.error)
             self.report.stopped = outcome.error
             self.stop.set()
@@ -220,6 +240,32 @@ class Drain:
             Outcome.BROKEN: "released",
         }[outcome.kind]
         setattr(self.report, counter, getattr(self.report, counter) + 1)
+
+    async def _slot_taken(self, message: OutboxMessage) -> bool:
+        """Wait for the next global slot and pass the checks; False: the row went back."""
+        # The slot is taken after the claim, so the request leaves right when the
+        # slot comes: no database work between the two to jitter the pace.
+        wait = await self.limiter.reserve()
+        if wait > HOLD_MAX_SECONDS:
+            # Paused by a 429: do not sit on the row; let it wait in the queue.
+            await self._release(message, wait)
+            await self._sleep(wait - HOLD_MAX_SECONDS)
+            return False
+        await self._sleep(wait)
+        return await self._admitted(message)
+
+    def _limiter_lost(self, error: Exception) -> None:
+        """Stop the drain: nothing may be sent without the shared limits."""
+        redis_outage.down(error, "the outbox waits until it is back")
+        self.report.stopped = LIMITER_STOPPED
+        self.stop.set()
+
+    async def _limiter_call(self, call: Awaitable) -> None:
+        """Run a limiter step after a request; a Redis outage stops the drain."""
+        try:
+            await call
+        except LIMITER_DOWN as error:
+            self._limiter_lost(error)
 
     async def _release(self, message: OutboxMessage, wait: float) -> None:
         until = timezone.now() + dt.timedelta(seconds=wait)
@@ -251,31 +297,15 @@ class Drain:
 
     async def _second_part(self, message: OutboxMessage) -> None:
         """Wait for a global slot and the chat's next slot before a second message."""
-        await self._sleep(await self.limiter.reserve())
-        for _attempt in range(ADMIT_ATTEMPTS):
-            admission = await self.limiter.admit(message.chat_id, message.pk)
-            if admission.ok:
-                return
-            await self._sleep(admission.wait)
-
-
-def outcome_apply(message: OutboxMessage, outcome: Outcome) -> OutboxMessage:
-    """Record the outcome of a send on the outbox row."""
-    now = timezone.now()
-    if outcome.kind == Outcome.SENT:
-        return message_mark_sent(
-            message,
-            telegram_message_id=outcome.telegram_message_id,
-            error=outcome.error,
-        )
-    if outcome.kind == Outcome.RETRY:
-        return message_retry_later(message, error=outcome.error, now=now)
-    if outcome.kind == Outcome.RATE_LIMITED:
-        until = now + dt.timedelta(seconds=outcome.retry_after)
-        return message_release(message, until=until, error=outcome.error)
-    if outcome.kind == Outcome.BLOCKED:
-        return message_mark_blocked(message, error=outcome.error)
-    if outcome.kind == Outcome.BROKEN:
-        until = now + dt.timedelta(seconds=BROKEN_PAUSE_SECONDS)
-        return message_release(message, until=until, error=outcome.error)
-    return message_mark_failed(message, error=outcome.error)
+        try:
+            await self._sleep(await self.limiter.reserve())
+            for _attempt in range(ADMIT_ATTEMPTS):
+                admission = await self.limiter.admit(message.chat_id, message.pk)
+                if admission.ok:
+                    return
+                await self._sleep(admission.wait)
+        except LIMITER_DOWN as error:
+            # The photo is out: send its text too (a failure here would send the
+            # photo again), a chat interval later, and stop after this message.
+            self._limiter_lost(error)
+            await asyncio.sleep(1 / settings.TELEGRAM_RATE_PER_CHAT)

@@ -43,7 +43,7 @@ def test_cache_round_trip():
 
 def test_redis_is_the_cache_when_configured():
     expected = (
-        "django.core.cache.backends.redis.RedisCache"
+        "core.cache.OutageTolerantRedisCache"
         if settings.REDIS_URL
         else "django.core.cache.backends.locmem.LocMemCache"
     )

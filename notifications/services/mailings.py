@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from core.celery import task_kick
 from core.exceptions import (
     MailingInvalid,
     MailingNoRecipients,
@@ -100,7 +101,9 @@ def _dispatch_soon() -> None:
 def _dispatch_start() -> None:
     from notifications.tasks import mailings_dispatch_due_task
 
-    mailings_dispatch_due_task.delay()
+    # A broker that is down must not fail the request; beat fans out due
+    # mailings every 30 s anyway.
+    task_kick(mailings_dispatch_due_task)
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.celery import task_kick
 from core.exceptions import OutboxMessageWrongStatus
 from core.models import Participant, User
 from notifications.models import Mailing, OutboxMessage
@@ -90,15 +91,15 @@ def outbox_kick() -> None:
         func is _drain_start for _sids, func, _robust in connection.run_on_commit
     ):
         return
-    # Robust: a broker that is down must not turn a committed change into an error;
-    # the periodic drain sends the message then.
+    # A broker that is down must not turn a committed change into an error; the
+    # periodic drain (beat, every 10 s) sends the message then.
     transaction.on_commit(_drain_start, robust=True)
 
 
 def _drain_start() -> None:
     from notifications.tasks import outbox_drain_task
 
-    outbox_drain_task.delay()
+    task_kick(outbox_drain_task)
 
 
 @transaction.atomic

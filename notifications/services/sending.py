@@ -20,12 +20,15 @@ from notifications.services.outbox import (
     outbox_kick,
     participant_mark_blocked,
 )
+from notifications.telegram import Outcome
 
 logger = logging.getLogger(__name__)
 
 Status = OutboxMessage.Status
 RETRY_BASE_SECONDS = 2.0
 RETRY_CAP_SECONDS = 600.0
+# How long rows wait after a "wrong token / wrong API address" answer.
+BROKEN_PAUSE_SECONDS = 60
 
 
 @transaction.atomic
@@ -167,6 +170,28 @@ def message_mark_blocked(message: OutboxMessage, *, error: str) -> OutboxMessage
         _finish(message, status=Status.BLOCKED, last_error=error)
         participant_mark_blocked(message.participant)
     return message
+
+
+def outcome_apply(message: OutboxMessage, outcome: Outcome) -> OutboxMessage:
+    """Record the outcome of a send on the outbox row."""
+    now = timezone.now()
+    if outcome.kind == Outcome.SENT:
+        return message_mark_sent(
+            message,
+            telegram_message_id=outcome.telegram_message_id,
+            error=outcome.error,
+        )
+    if outcome.kind == Outcome.RETRY:
+        return message_retry_later(message, error=outcome.error, now=now)
+    if outcome.kind == Outcome.RATE_LIMITED:
+        until = now + dt.timedelta(seconds=outcome.retry_after)
+        return message_release(message, until=until, error=outcome.error)
+    if outcome.kind == Outcome.BLOCKED:
+        return message_mark_blocked(message, error=outcome.error)
+    if outcome.kind == Outcome.BROKEN:
+        until = now + dt.timedelta(seconds=BROKEN_PAUSE_SECONDS)
+        return message_release(message, until=until, error=outcome.error)
+    return message_mark_failed(message, error=outcome.error)
 
 
 def outbox_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:

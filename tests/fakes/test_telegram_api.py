@@ -545,3 +545,52 @@ def test_photo_bytes_are_real_jpegs() -> None:
     assert make_jpeg(1) == make_jpeg(1)
     assert make_jpeg(1) != make_jpeg(2)
     assert io.BytesIO(make_jpeg(3)).read(2) == b"\xff\xd8"
+
+
+def test_delay_next_without_delivery_drops_the_call(api: FakeTelegramAPI) -> None:
+    """Check a held call with deliver=False times out and never takes effect."""
+    api.delay_next(1, 1.5, deliver=False)
+
+    async def scenario() -> None:
+        async with make_bot(api) as bot:
+            with pytest.raises(TelegramNetworkError):
+                await bot.send_message(42, "lost", request_timeout=1)
+
+    asyncio.run(scenario())
+    assert api.wait_for(lambda: api.calls, timeout=3)
+    assert [call.status for call in api.calls] == [504]
+    assert api.sent == []
+
+
+def test_storm_scripts_faults_per_chat_and_records_sends_in_pause(
+    api: FakeTelegramAPI,
+) -> None:
+    """Check a storm's faults follow each chat's seeded script, and sends during
+    a 429's retry_after are refused and recorded."""
+    api.storm(seed=7, share=1.0, max_faults=1, retry_after=10, hang_seconds=0.5)
+
+    async def send(bot: Bot, chat_id: int) -> str:
+        try:
+            await bot.send_message(chat_id, "hi", request_timeout=0.3)
+        except TelegramRetryAfter:
+            return "429"
+        except TelegramServerError:
+            return "5xx"
+        except TelegramNetworkError:
+            return "hang"
+        return "ok"
+
+    async def scenario() -> list[str]:
+        async with make_bot(api) as bot:
+            return [await send(bot, chat_id) for chat_id in range(1, 30)]
+
+    outcomes = asyncio.run(scenario())
+    first_429 = outcomes.index("429")
+    # Every chat's one fault came first (share=1.0), except during the pause.
+    assert set(outcomes[:first_429]) <= {"5xx", "hang"}
+    assert outcomes[first_429 + 1] == "429"
+    assert api.storm_pauses == 1
+    assert [(chat, pause) for chat, pause, _after in api.sent_in_pause] == [
+        (chat, 1) for chat in range(first_429 + 2, 30)
+    ]
+    assert api.sent == []

@@ -40,7 +40,10 @@ Semantics worth knowing:
 * ``fail_next``/``delay_next`` skip getUpdates unless ``method="getUpdates"``
   is given, because a polling bot would otherwise absorb them. A delayed call
   still takes effect after its delay, as when a client times out on a slow
-  Telegram that delivers the message anyway.
+  Telegram that delivers the message anyway; ``deliver=False`` drops it.
+* ``storm(seed=...)`` fails message sends with 429s, 5xx and dropped hangs,
+  scripted per chat from the seed; ``sent_in_pause`` lists sends that came
+  before a storm 429's ``retry_after`` ran out.
 * Rate limits and the per-second stats count message-posting calls
   (sendMessage, sendPhoto, sendDocument, sendMediaGroup), one per call.
 * As in Telegram, an update stays pending until a later getUpdates passes an

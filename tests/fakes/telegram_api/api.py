@@ -9,7 +9,7 @@ from http import HTTPStatus
 from typing import Any
 
 from .feeding import UpdateFeeder
-from .server import OUTGOING_METHODS, POLL_INTERVAL, ApiCall, Fault
+from .server import OUTGOING_METHODS, POLL_INTERVAL, ApiCall, Fault, Storm
 from .state import ChatId
 
 
@@ -251,11 +251,47 @@ class FakeTelegramAPI(UpdateFeeder):
         *,
         method: str | None = None,
         chat_id: ChatId | None = None,
+        deliver: bool = True,
     ) -> None:
-        """Hold the next ``n`` matching calls for ``seconds`` before handling them."""
+        """Hold the next ``n`` matching calls for ``seconds`` before handling them.
+
+        With ``deliver=False`` a held call never takes effect (it is answered
+        504, long after its client gave up): a timeout after which a retry is
+        right. By default it takes effect, as a slow Telegram's would.
+        """
         with self._lock:
             self._delays = [rule for rule in self._delays if rule.remaining > 0]
-            self._delays.append(Fault(n, method, chat_id, seconds=seconds))
+            self._delays.append(
+                Fault(n, method, chat_id, seconds=seconds, deliver=deliver)
+            )
+
+    def storm(
+        self,
+        *,
+        seed: int,
+        share: float = 0.5,
+        max_faults: int = 3,
+        retry_after: int = 1,
+        hang_seconds: float = 2.0,
+    ) -> None:
+        """Fail message sends in a seeded storm of 429s, 5xx and hangs (see ``Storm``)."""
+        with self._lock:
+            self._storm = Storm(seed, share, max_faults, retry_after, hang_seconds)
+
+    @property
+    def sent_in_pause(self) -> list[tuple[ChatId | None, int, float]]:
+        """Return the sends that came while a storm 429's retry_after ran.
+
+        Each as (chat, the pause's number from 1, seconds into the pause).
+        """
+        with self._lock:
+            return list(self._storm.early) if self._storm else []
+
+    @property
+    def storm_pauses(self) -> int:
+        """Return how many 429s of the storm asked the bot to wait."""
+        with self._lock:
+            return self._storm.pauses if self._storm else 0
 
     def rate_limit(
         self,

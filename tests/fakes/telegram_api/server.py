@@ -7,10 +7,12 @@ faults; ``api.FakeTelegramAPI`` adds the test-facing helpers on top of it.
 import asyncio
 import contextlib
 import math
+import random
 import threading
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from types import TracebackType
 from typing import Any, Self
 
@@ -60,6 +62,8 @@ SUPERSEDED = (
     "Conflict: terminated by other getUpdates request; "
     "make sure that only one bot instance is running"
 )
+# A held request that never took effect; its client has given up by then.
+DROPPED = "Gateway Timeout: the request was dropped"
 WEBHOOK_ACTIVE = (
     "Conflict: can't use getUpdates method while webhook is active; "
     "use deleteWebhook to delete the webhook first"
@@ -101,6 +105,7 @@ class Fault:
     description: str = ""
     retry_after: int | None = None
     seconds: float = 0.0
+    deliver: bool = True
 
     def claim(self, name: str, chat_id: ChatId | None) -> bool:
         """Consume one use of the fault if it applies to this request."""
@@ -113,6 +118,66 @@ class Fault:
             return False
         self.remaining -= 1
         return True
+
+
+@dataclass(slots=True)
+class Storm:
+    """Seeded faults on message sends, scripted per chat, and 429 pauses.
+
+    Each chat gets its own script from a ``random.Random`` seeded with the seed
+    and the chat id, so what a chat meets does not depend on the order in which
+    concurrent requests arrive: each of its first sends fails with probability
+    ``share`` (at most ``max_faults`` in a row) with a 429, a 500/502/503 or a
+    hang of ``hang_seconds`` that never delivers. A 429 asks the bot to wait
+    ``retry_after`` seconds; sends arriving before that ran out are answered 429
+    too and recorded in ``early`` (chat, the pause's number, seconds into it).
+    """
+
+    seed: int
+    share: float
+    max_faults: int
+    retry_after: int
+    hang_seconds: float
+    kinds: tuple[str, ...] = ("429", "500", "502", "503", "hang")
+    scripts: dict[ChatId | None, list[str]] = field(default_factory=dict)
+    paused_at: float = 0.0
+    paused_until: float = 0.0
+    pauses: int = 0
+    early: list[tuple[ChatId | None, int, float]] = field(default_factory=list)
+
+    def script(self, chat_id: ChatId | None) -> list[str]:
+        """Return what is left of the chat's faults, drawing them on first use."""
+        if chat_id not in self.scripts:
+            rng = random.Random(f"{self.seed}:{chat_id}")
+            faults: list[str] = []
+            while len(faults) < self.max_faults and rng.random() < self.share:
+                faults.append(rng.choice(self.kinds))
+            self.scripts[chat_id] = faults
+        return self.scripts[chat_id]
+
+    def check(self, chat_id: ChatId | None, arrived: float) -> float:
+        """Raise the send's 429 or 5xx; return seconds to hang (0: go on)."""
+        if arrived < self.paused_until:
+            self.early.append((chat_id, self.pauses, arrived - self.paused_at))
+            wait = max(1, math.ceil(self.paused_until - arrived))
+            raise ApiError(429, f"Too Many Requests: retry after {wait}", wait)
+        script = self.script(chat_id)
+        if not script:
+            return 0.0
+        fault = script.pop(0)
+        if fault == "hang":
+            return self.hang_seconds
+        if fault == "429":
+            self.pauses += 1
+            self.paused_at = arrived
+            self.paused_until = arrived + self.retry_after
+            raise ApiError(
+                429,
+                f"Too Many Requests: retry after {self.retry_after}",
+                self.retry_after,
+            )
+        status = int(fault)
+        raise ApiError(status, HTTPStatus(status).phrase)
 
 
 class FakeTelegramServer:
@@ -133,6 +198,7 @@ class FakeTelegramServer:
         self._blocked: set[ChatId] = set()
         self._limits: tuple[int | None, int | None] = (None, None)
         self._forced_retry_after: int | None = None
+        self._storm: Storm | None = None
         self._global_window: deque[float] = deque()
         self._chat_windows: defaultdict[ChatId | None, deque[float]] = defaultdict(
             deque
@@ -344,14 +410,22 @@ class FakeTelegramServer:
         self, name: str, params: Params, uploads: Uploads, chat_id: ChatId | None
     ) -> Any:
         """Apply injected delays and faults, then run the method."""
+        arrived = time.monotonic()
         with self._lock:
             delay = next(
                 (rule for rule in self._delays if rule.claim(name, chat_id)), None
             )
+            hang = 0.0
+            if self._storm is not None and name in MESSAGE_METHODS:
+                hang = self._storm.check(chat_id, arrived)
+        if hang:
+            await self._hold(hang)
+            raise ApiError(504, DROPPED)
         if delay is not None:
-            with contextlib.suppress(TimeoutError):
-                # Delayed calls still take effect afterwards, like a slow Telegram.
-                await asyncio.wait_for(self._stop_event.wait(), delay.seconds)
+            await self._hold(delay.seconds)
+            if not delay.deliver:
+                raise ApiError(504, DROPPED)
+            # Otherwise the call takes effect afterwards, like a slow Telegram.
         if name == "getupdates":
             return await self._get_updates(params)
         with self._lock:
@@ -363,6 +437,11 @@ class FakeTelegramServer:
                 for window in (self._global_window, self._chat_windows[chat_id]):
                     window.append(now)
             return result
+
+    async def _hold(self, seconds: float) -> None:
+        """Wait before answering (cut short when the server stops)."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop_event.wait(), seconds)
 
     def _check_faults(self, name: str, chat_id: ChatId | None) -> None:
         """Raise the injected failure, block or rate limit that applies, if any."""
