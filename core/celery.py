@@ -20,20 +20,23 @@ logger = logging.getLogger(__name__)
 broker_outage = OutageLog(logger, "Celery broker (Redis)")
 
 
-def task_kick(task: Task, *args: object) -> None:
+def task_kick(task: Task, *args: object, meanwhile: str = "waits for beat") -> bool:
     """Queue `task` now; if the broker is unreachable, log it (once) and go on.
 
     For tasks that only hurry work a periodic beat job does anyway (draining the
     outbox, fanning out due mailings): a broker outage must not fail the request
     whose change is already committed, and beat picks the work up when the broker
     is back. Celery retries the publish briefly (about a second) before giving up.
+    `meanwhile` says in the warning what becomes of the work. Return whether the
+    task was queued.
     """
     try:
         task.delay(*args)
     except OperationalError as error:
-        broker_outage.down(error, f"{task.name} waits for beat")
-    else:
-        broker_outage.up()
+        broker_outage.down(error, f"{task.name} {meanwhile}")
+        return False
+    broker_outage.up()
+    return True
 
 
 @after_setup_logger.connect

@@ -2,6 +2,9 @@ import pytest
 from django.core.cache import cache
 
 from core import roles
+from core.cache import OutageTolerantRedisCache
+from core.celery import broker_outage
+from notifications.sender import redis_outage
 from tests.factories import UserFactory
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.notifications.limiter import limiter_reset
@@ -13,6 +16,14 @@ def _cache_cleared():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _outages_forgotten():
+    """Outage logs live per process: one test's outage must not hide the next's."""
+    yield
+    for outage in (broker_outage, redis_outage, OutageTolerantRedisCache.outage):
+        outage.is_down = False
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from django.test import RequestFactory
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
+from core.celery import task_kick
 from core.models import User
 from moderation import exports
 from moderation.models import ExportJob
@@ -30,8 +31,6 @@ def export_job_create(
     query_string: str,
 ) -> ExportJob:
     """Queue an export of the admin list of `model` as filtered by `query_string`."""
-    from moderation.tasks import export_job_run_task
-
     job = ExportJob.objects.create(
         created_by=by,
         model=model._meta.label_lower,
@@ -41,8 +40,27 @@ def export_job_create(
         query_string=query_string,
         personal_data=EXPORT_RESOURCES[resource].personal_data,
     )
-    transaction.on_commit(lambda: export_job_run_task.delay(job.pk))
+    transaction.on_commit(lambda: _export_job_queue(job))
     return job
+
+
+QUEUE_UNAVAILABLE = "The task queue (Redis) did not answer: ask for the export again."
+
+
+def _export_job_queue(job: ExportJob) -> None:
+    """Hand the job to a worker; if the broker is down, end the job visibly.
+
+    Unlike the outbox, no periodic job looks for pending exports, so a job
+    that could not be queued would wait forever; staff ask again instead.
+    """
+    from moderation.tasks import export_job_run_task
+
+    if task_kick(export_job_run_task, job.pk, meanwhile="not queued: export failed"):
+        return
+    job.status = ExportJob.Status.FAILED
+    job.error = QUEUE_UNAVAILABLE
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "error", "finished_at"])
 
 
 def export_job_queryset(job: ExportJob) -> models.QuerySet:

@@ -13,12 +13,15 @@ from core.models import Participant
 from moderation import exports
 from moderation.models import ExportJob, Report
 from moderation.resources import ReportResource, TaskResource
+from moderation.services.exports import QUEUE_UNAVAILABLE
 from tests.factories import (
     ParticipantFactory,
     ReportFactory,
     TaskFactory,
     UserFactory,
 )
+from tests.redis_server import free_port
+from tests.workers import celery_publishing_to
 
 pytestmark = pytest.mark.django_db
 
@@ -207,6 +210,25 @@ def test_export_job_download_only_for_its_owner(
     assert job.status == ExportJob.Status.DONE
     assert response.status_code == 403
     assert listed.context["cl"].result_count == 0
+
+
+def test_large_export_while_the_broker_is_down_fails_the_job_visibly(
+    client, coordinator, reports, small_inline_limit, django_capture_on_commit_callbacks
+):
+    client.force_login(coordinator)
+
+    with (
+        celery_publishing_to(f"redis://127.0.0.1:{free_port()}/0"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = export_post(client, "moderation_report", "reportresource", 0)
+
+    job = ExportJob.objects.get()
+    assert response.status_code == 302
+    assert job.status == ExportJob.Status.FAILED
+    assert job.error == QUEUE_UNAVAILABLE
+    page = client.get(reverse("admin:moderation_exportjob_change", args=[job.pk]))
+    assert QUEUE_UNAVAILABLE in page.content.decode()
 
 
 def test_export_job_failure_is_recorded(coordinator):
