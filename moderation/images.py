@@ -1,12 +1,16 @@
 """Photos from participants: validated, re-encoded and perceptually hashed.
 
-Pure functions (no database), so the bot can run them off its database thread.
+Pure functions (no database), so the bot can run them in a thread, off its event loop.
 """
 
 import io
 from dataclasses import dataclass
 
 import imagehash
+
+# imagehash imports scipy's DCT on the first phash (half a second), which would
+# stall the first photo of a burst; imported here, it happens at start-up.
+import scipy.fftpack  # noqa: F401
 from django.conf import settings
 from PIL import Image, ImageOps, UnidentifiedImageError
 

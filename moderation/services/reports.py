@@ -65,12 +65,15 @@ def membership_current(participant: Participant | None) -> Membership:
     return membership
 
 
-def _reports_around(participant: Participant, now: dt.datetime) -> QuerySet[Report]:
+def _reports_around(
+    participant: Participant, now: dt.datetime, *related: str
+) -> QuerySet[Report]:
     """Reports that may be today's: the current membership's, within days of now.
 
     The membership is the one `membership_current` picks; which day is "today"
     depends on each shift's time zone and task hour, so `_report_of_today`
-    picks among these few rows in Python.
+    picks among these few rows in Python. The shift and the membership come
+    along, and the `related` objects asked for.
     """
     current = (
         Membership.objects.active()
@@ -85,21 +88,21 @@ def _reports_around(participant: Participant, now: dt.datetime) -> QuerySet[Repo
             day__date__range=(around - TODAY_SPREAD, around + TODAY_SPREAD),
         )
         .exclude(status=Report.Status.NOT_PARTICIPATE)
-        .select_related("day__shift", "day__task", "membership__participant")
+        .select_related("day__shift", "membership", *related)
         .order_by()
     )
 
 
-def _report_of_today(reports: Iterable[Report], now: dt.datetime) -> Report | None:
-    return next(
-        (
-            report
-            for report in reports
-            if report.day.shift.is_running
-            and report.day.date == report.day.shift.task_date(now)
-        ),
-        None,
-    )
+def _report_of_today(
+    reports: Iterable[Report], participant: Participant, now: dt.datetime
+) -> Report | None:
+    for report in reports:
+        shift = report.day.shift
+        if shift.is_running and report.day.date == shift.task_date(now):
+            # The membership is the participant's: no need to read them again.
+            report.membership.participant = participant
+            return report
+    return None
 
 
 def _no_report_today(participant: Participant | None) -> DomainError:
@@ -111,17 +114,23 @@ def _no_report_today(participant: Participant | None) -> DomainError:
     return NoTaskToday(participant=membership.participant)
 
 
+def _report_today(
+    participant: Participant | None, now: dt.datetime, *related: str
+) -> Report:
+    if participant is None:
+        raise ParticipantNotRegistered()
+    reports = _reports_around(participant, now, *related)
+    report = _report_of_today(reports, participant, now)
+    if report is None:
+        raise _no_report_today(participant)
+    return report
+
+
 def report_today(
     participant: Participant | None, *, now: dt.datetime | None = None
 ) -> Report:
     """Return the member's report for the current task day, or raise `NoTaskToday`."""
-    if participant is None:
-        raise ParticipantNotRegistered()
-    now = now or timezone.now()
-    report = _report_of_today(_reports_around(participant, now), now)
-    if report is None:
-        raise _no_report_today(participant)
-    return report
+    return _report_today(participant, now or timezone.now(), "day__task")
 
 
 def _check_open_for_photo(report: Report) -> None:
@@ -216,7 +225,7 @@ def report_photo_check(
     known = _known(update_id=update_id, file_unique_id=file_unique_id)
     if known.delivered:
         return _submission_loaded(known.delivered)
-    report = report_today(participant, now=now)
+    report = _report_today(participant, now or timezone.now())
     if media_group_id:
         album = _known(
             update_id=None,
@@ -293,7 +302,7 @@ def report_submit(
     # Locks today's report first: this serialises photos of one report (album
     # items, webhook retries in parallel), so what is read below stays true.
     reports = _reports_around(participant, now).select_for_update(of=("self",))
-    report = _report_of_today(reports, now)
+    report = _report_of_today(reports, participant, now)
     known = _known(
         update_id=update_id,
         file_unique_id=file_unique_id,
