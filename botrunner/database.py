@@ -17,6 +17,7 @@ from functools import wraps
 
 from asgiref.sync import sync_to_async
 from django.db import (
+    DEFAULT_DB_ALIAS,
     InterfaceError,
     OperationalError,
     close_old_connections,
@@ -38,10 +39,15 @@ _pool: ContextVar[ThreadPoolExecutor | None] = ContextVar("bot_database_pool")
 async def database_pool(threads: int = DATABASE_THREADS) -> AsyncIterator[None]:
     """Run the bot's database work on `threads` threads while inside (the poller).
 
-    Outside (a webhook request), it runs as Django's `sync_to_async` does: on
-    the request's own thread and connection. On the way out the pool's
-    connections are closed.
+    Outside (a webhook request), and on SQLite, it runs as Django's
+    `sync_to_async` does: on one thread and its connection. On the way out the
+    pool's connections are closed.
     """
+    if connections[DEFAULT_DB_ALIAS].vendor == "sqlite":
+        # SQLite takes one writer at a time (and the tests' in-memory database
+        # locks whole tables): its work stays on one thread, as by default.
+        yield
+        return
     pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="bot-db")
     token = _pool.set(pool)
     try:
