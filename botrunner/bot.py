@@ -16,9 +16,9 @@ from django.conf import settings
 from botrunner import texts
 from botrunner.handlers import routers_create
 from botrunner.middlewares import (
-    DatabaseConnectionMiddleware,
     ErrorMiddleware,
     ParticipantMiddleware,
+    TextsMiddleware,
 )
 from botrunner.telegram import RetryMiddleware
 
@@ -54,12 +54,8 @@ def storage_create(prefix: str = "fsm") -> BaseStorage:
 def dispatcher_create(storage: BaseStorage | None = None) -> Dispatcher:
     """Return a Dispatcher with every handler and middleware of the bot."""
     dispatcher = Dispatcher(storage=storage or storage_create())
-    # Outermost first: errors are caught around the connection and participant work.
-    for middleware in (
-        ErrorMiddleware(),
-        DatabaseConnectionMiddleware(),
-        ParticipantMiddleware(),
-    ):
+    # Outermost first: errors are caught around the texts and participant work.
+    for middleware in (ErrorMiddleware(), TextsMiddleware(), ParticipantMiddleware()):
         dispatcher.update.outer_middleware(middleware)
     # Participants talk to the bot in private; group chats get no answers.
     dispatcher.message.filter(F.chat.type == ChatType.PRIVATE)

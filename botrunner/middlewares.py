@@ -1,4 +1,4 @@
-"""Update middlewares: errors, database connections, the participant and language."""
+"""Update middlewares: errors, the staff's bot texts, the participant and language."""
 
 import logging
 from collections.abc import Awaitable, Callable
@@ -8,10 +8,9 @@ from aiogram import BaseMiddleware, Bot
 from aiogram.enums import ChatMemberStatus
 from aiogram.exceptions import TelegramForbiddenError
 from aiogram.types import Chat, TelegramObject, Update, User
-from asgiref.sync import sync_to_async
-from django.db import close_old_connections
 
 from botrunner import texts
+from botrunner.database import DATABASE_ERRORS, database_sync_to_async
 from core.models import Participant
 from core.services import participant_language, participant_unblock
 from notifications.services import participant_mark_blocked
@@ -20,12 +19,18 @@ logger = logging.getLogger(__name__)
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
+# Set by the poller on an update's last try; see ErrorMiddleware.
+LAST_TRY = "last_try"
+
 
 class ErrorMiddleware(BaseMiddleware):
     """Keep the bot alive whatever a handler raises: log it and apologise.
 
     A 403 means the participant blocked the bot meanwhile: they are marked,
-    and nothing is sent to them.
+    and nothing is sent to them. A database error (the server restarting or
+    unreachable) propagates instead, unless the update is on its last try: the
+    poller then keeps the update unconfirmed and handles it again once the
+    database is back, and a webhook answers 500 so that Telegram retries.
     """
 
     async def __call__(
@@ -36,13 +41,18 @@ class ErrorMiddleware(BaseMiddleware):
         except TelegramForbiddenError:
             participant = data.get("participant")
             if participant is not None:
-                await sync_to_async(participant_mark_blocked)(participant)
+                await database_sync_to_async(participant_mark_blocked)(participant)
             logger.info("Chat %s blocked the bot", _chat_id(data))
-        except Exception:
-            update_id = event.update_id if isinstance(event, Update) else None
-            logger.exception("Update %s failed", update_id)
+        except Exception as error:
+            if isinstance(error, DATABASE_ERRORS) and not data.get(LAST_TRY):
+                raise
+            logger.exception("Update %s failed", _update_id(event))
             await _apologise(data)
         return None
+
+
+def _update_id(event: TelegramObject) -> int | None:
+    return event.update_id if isinstance(event, Update) else None
 
 
 def _chat_id(data: dict[str, Any]) -> int | None:
@@ -62,19 +72,19 @@ async def _apologise(data: dict[str, Any]) -> None:
         logger.warning("Could not apologise to chat %s: %s", chat.id, error)
 
 
-class DatabaseConnectionMiddleware(BaseMiddleware):
-    """Drop stale DB connections around each update: the bot process lives for weeks."""
+class TextsMiddleware(BaseMiddleware):
+    """Renew the in-process copy of the staff's wordings when it is stale."""
 
     async def __call__(
         self, handler: Handler, event: TelegramObject, data: dict[str, Any]
     ) -> Any:
-        await sync_to_async(close_old_connections)()
         if texts.overrides_stale():
-            await sync_to_async(texts.overrides_refresh)()
-        try:
-            return await handler(event, data)
-        finally:
-            await sync_to_async(close_old_connections)()
+            await database_sync_to_async(texts.overrides_refresh)()
+        return await handler(event, data)
+
+
+def _participant_get(telegram_id: int) -> Participant | None:
+    return Participant.objects.filter(telegram_id=telegram_id).first()
 
 
 def _blocks_bot(event: TelegramObject) -> bool:
@@ -97,13 +107,13 @@ class ParticipantMiddleware(BaseMiddleware):
         user: User | None = data.get("event_from_user")
         participant = None
         if user is not None and not user.is_bot:
-            participant = await Participant.objects.filter(telegram_id=user.id).afirst()
+            participant = await database_sync_to_async(_participant_get)(user.id)
         if (
             participant is not None
             and participant.has_blocked_bot
             and not _blocks_bot(event)
         ):
-            participant = await sync_to_async(participant_unblock)(participant)
+            participant = await database_sync_to_async(participant_unblock)(participant)
         data["participant"] = participant
         data["language"] = (
             participant.language

@@ -8,6 +8,11 @@ chat (the registration dialog depends on it), and confirmed only once every
 update of the batch is done. A crash mid-batch makes Telegram deliver the batch
 again, and the services are idempotent on the update id, so nothing is lost and
 nothing is stored twice.
+
+An update that fails because the database is unreachable (a restart, a network
+cut) is not answered with an apology: it is tried again, with backoff, for as
+long as the database stays down, then handled normally. Stopping meanwhile
+leaves its batch unconfirmed, so Telegram delivers it again on the next start.
 """
 
 import asyncio
@@ -22,6 +27,8 @@ from aiogram.types import Update
 from aiogram.utils.backoff import Backoff, BackoffConfig
 from pydantic import ValidationError
 
+from botrunner.database import DATABASE_ERRORS, database_available, database_pool
+from botrunner.middlewares import LAST_TRY
 from botrunner.telegram import GetRawUpdates
 
 logger = logging.getLogger(__name__)
@@ -30,6 +37,10 @@ POLL_TIMEOUT = 25
 # Chats handled at once; each holds at most one update in a handler.
 CONCURRENCY = 32
 BACKOFF = BackoffConfig(min_delay=1.0, max_delay=30.0, factor=1.5, jitter=0.1)
+DATABASE_BACKOFF = BackoffConfig(min_delay=0.5, max_delay=10.0, factor=2, jitter=0.1)
+# Tries of an update that fails with a database error while the database does
+# answer: a query that keeps failing must not hold the bot up forever.
+DATABASE_TRIES = 3
 
 
 def update_parse(raw: Any, bot: Bot) -> Update | None:
@@ -51,13 +62,46 @@ def _chat_key(update: Update) -> int:
     return -update.update_id
 
 
-async def _feed(dispatcher: Dispatcher, bot: Bot, update: Update, **data: Any) -> None:
-    try:
-        await dispatcher.feed_update(bot, update, **data)
-    except Exception:
-        # The error middleware answers handler failures; this catches what fails
-        # around it (e.g. the FSM storage), so one update cannot stop the bot.
-        logger.exception("Update %s failed", update.update_id)
+async def _feed(
+    dispatcher: Dispatcher, bot: Bot, update: Update, stop: asyncio.Event, **data: Any
+) -> bool:
+    """Handle one update; return False if it was left undone because of `stop`."""
+    backoff = Backoff(DATABASE_BACKOFF)
+    # Database errors while the database answers: the update itself may be at fault.
+    failures = 0
+    while True:
+        try:
+            last_try = failures >= DATABASE_TRIES - 1
+            await dispatcher.feed_update(bot, update, **data, **{LAST_TRY: last_try})
+            return True
+        except DATABASE_ERRORS as error:
+            logger.warning(
+                "Update %s: database error (%s); trying again in %.1fs",
+                update.update_id,
+                error,
+                backoff.next_delay,
+            )
+        except Exception:
+            # The error middleware answers handler failures; this catches what
+            # fails around it (e.g. the FSM storage), so one update cannot stop
+            # the bot.
+            logger.exception("Update %s failed", update.update_id)
+            return True
+        if await _stopped(stop, next(backoff)):
+            return False
+        if await database_available():
+            failures += 1
+            continue
+        while not await database_available():
+            if await _stopped(stop, next(backoff)):
+                return False
+
+
+async def _stopped(stop: asyncio.Event, delay: float) -> bool:
+    """Wait `delay` seconds or until `stop`; tell whether it was `stop`."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), delay)
+    return stop.is_set()
 
 
 async def handle_batch(
@@ -65,22 +109,31 @@ async def handle_batch(
     bot: Bot,
     raw_updates: list[Any],
     *,
+    stop: asyncio.Event | None = None,
     concurrency: int = CONCURRENCY,
     **data: Any,
-) -> None:
-    """Handle a batch: chats concurrently, each chat's updates in order."""
+) -> bool:
+    """Handle a batch: chats concurrently, each chat's updates in order.
+
+    Return whether every update was handled (False: `stop` came while the
+    database was down, and the batch must not be confirmed).
+    """
+    stop = stop or asyncio.Event()
     by_chat: defaultdict[int, list[Update]] = defaultdict(list)
     for raw in raw_updates:
         if (update := update_parse(raw, bot)) is not None:
             by_chat[_chat_key(update)].append(update)
     limit = asyncio.Semaphore(concurrency)
 
-    async def run_chat(updates: list[Update]) -> None:
+    async def run_chat(updates: list[Update]) -> bool:
         async with limit:
             for update in updates:
-                await _feed(dispatcher, bot, update, **data)
+                if not await _feed(dispatcher, bot, update, stop, **data):
+                    return False
+            return True
 
-    await asyncio.gather(*(run_chat(updates) for updates in by_chat.values()))
+    done = await asyncio.gather(*(run_chat(updates) for updates in by_chat.values()))
+    return all(done)
 
 
 def _next_offset(raw_updates: list[Any], offset: int | None) -> int | None:
@@ -102,6 +155,26 @@ async def poll(
     **data: Any,
 ) -> None:
     """Poll until `stop` is set; the batch in hand is finished and confirmed first."""
+    async with database_pool():
+        await _poll(
+            dispatcher,
+            bot,
+            stop=stop,
+            poll_timeout=poll_timeout,
+            concurrency=concurrency,
+            **data,
+        )
+
+
+async def _poll(
+    dispatcher: Dispatcher,
+    bot: Bot,
+    *,
+    stop: asyncio.Event,
+    poll_timeout: int,
+    concurrency: int,
+    **data: Any,
+) -> None:
     allowed = dispatcher.resolve_used_update_types()
     backoff = Backoff(BACKOFF)
     offset: int | None = None
@@ -138,10 +211,9 @@ async def poll(
                 next(backoff)
                 continue
             backoff.reset()
-            if raw_updates:
-                await handle_batch(
-                    dispatcher, bot, raw_updates, concurrency=concurrency, **data
-                )
+            if raw_updates and await handle_batch(
+                dispatcher, bot, raw_updates, stop=stop, concurrency=concurrency, **data
+            ):
                 offset = _next_offset(raw_updates, offset)
     finally:
         stopped.cancel()

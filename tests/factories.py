@@ -5,7 +5,15 @@ from django.apps import apps as django_apps
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from core.models import Application, Membership, Participant, Shift, Task, User
+from core.models import (
+    Application,
+    Membership,
+    Participant,
+    Shift,
+    ShiftDay,
+    Task,
+    User,
+)
 from core.roles import sync_roles
 from core.services import shift_create
 from moderation.models import Report, Submission
@@ -129,3 +137,45 @@ def report_under_review(report: Report, **submission: object) -> Submission:
     report.submitted_at = submission.pop("at", None) or timezone.now()
     report.save(update_fields=["status", "attempts", "submitted_at"])
     return SubmissionFactory(report=report, attempt=report.attempts, **submission)
+
+
+def members_waiting_today(
+    count: int, *, first_telegram_id: int, using: str = "default"
+) -> list[int]:
+    """A started shift with `count` members, each with today's waiting report.
+
+    Rows are bulk-created, on the database `using`, for bursts of many
+    participants (benchmarks, the database outage test); returns their
+    Telegram ids.
+    """
+    task = Task.objects.using(using).create(
+        title="Wash the dishes", description="Send a photo."
+    )
+    today = timezone.localdate()
+    shift = Shift.objects.using(using).create(
+        title="Burst",
+        status=Shift.Status.STARTED,
+        start_date=today - dt.timedelta(days=1),
+        end_date=today + dt.timedelta(days=30),
+    )
+    ShiftDay.objects.using(using).bulk_create(
+        ShiftDay(shift=shift, date=shift.start_date + dt.timedelta(days=n), task=task)
+        for n in range(shift.duration_days)
+    )
+    day = ShiftDay.objects.using(using).get(shift=shift, date=shift.task_date())
+    people = Participant.objects.using(using).bulk_create(
+        Participant(
+            telegram_id=first_telegram_id + n,
+            first_name=f"Kid{n}",
+            last_name="Burst",
+            language=Participant.Language.EN,
+        )
+        for n in range(count)
+    )
+    members = Membership.objects.using(using).bulk_create(
+        Membership(participant=person, shift=shift) for person in people
+    )
+    Report.objects.using(using).bulk_create(
+        Report(membership=member, day=day) for member in members
+    )
+    return [person.telegram_id for person in people]

@@ -6,10 +6,10 @@ import logging
 from aiogram import Bot, Router
 from aiogram.enums import ContentType
 from aiogram.types import Document, Message, PhotoSize, Update
-from asgiref.sync import sync_to_async
 from django.core.cache import cache
 
 from botrunner import keyboards, texts
+from botrunner.database import database_sync_to_async
 from botrunner.telegram import DownloadFailed, download
 from core.exceptions import DomainError, PhotoRequired
 from core.models import Participant
@@ -73,7 +73,7 @@ async def on_message(
     update_id = event_update.update_id
     album = message.media_group_id or ""
     try:
-        earlier = await sync_to_async(report_photo_check)(
+        earlier = await database_sync_to_async(report_photo_check)(
             participant,
             kind=kind,
             file_unique_id=media.file_unique_id if media else "",
@@ -90,9 +90,9 @@ async def on_message(
             raise PhotoRequired(kind=kind)
         image_size_check(media.file_size)
         content = await download(bot, media.file_id)
-        # Decoding and re-encoding is CPU work: keep it off the database thread.
+        # Decoding and re-encoding is CPU work: keep it off the event loop.
         image = await asyncio.to_thread(image_prepare, content)
-        submission = await sync_to_async(report_submit)(
+        submission = await database_sync_to_async(report_submit)(
             participant,
             image=image,
             file_id=media.file_id,

@@ -7,13 +7,19 @@ was already stored by an earlier delivery of the same update or album), and
 """
 
 import datetime as dt
+import operator
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import reduce
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q, QuerySet, Subquery
 from django.utils import timezone
 
 from core.exceptions import (
+    DomainError,
     NoTaskToday,
     ParticipantNotMember,
     ParticipantNotRegistered,
@@ -38,6 +44,9 @@ CURRENT_SHIFT_STATUSES = (
 PHOTO_KINDS = frozenset({"photo", "image"})
 # Own earlier photos compared by perceptual hash; older ones are rarely re-sent.
 NEAR_DUPLICATE_WINDOW = 400
+# A shift's task day is within this of the server's date, whatever its time
+# zone and task hour.
+TODAY_SPREAD = dt.timedelta(days=2)
 
 
 def membership_current(participant: Participant | None) -> Membership:
@@ -56,23 +65,72 @@ def membership_current(participant: Participant | None) -> Membership:
     return membership
 
 
+def _reports_around(
+    participant: Participant, now: dt.datetime, *related: str
+) -> QuerySet[Report]:
+    """Reports that may be today's: the current membership's, within days of now.
+
+    The membership is the one `membership_current` picks; which day is "today"
+    depends on each shift's time zone and task hour, so `_report_of_today`
+    picks among these few rows in Python. The shift and the membership come
+    along, and the `related` objects asked for.
+    """
+    current = (
+        Membership.objects.active()
+        .filter(participant=participant, shift__status__in=CURRENT_SHIFT_STATUSES)
+        .order_by("-shift__start_date")
+        .values("pk")[:1]
+    )
+    around = timezone.localdate(now)
+    return (
+        Report.objects.filter(
+            membership=Subquery(current),
+            day__date__range=(around - TODAY_SPREAD, around + TODAY_SPREAD),
+        )
+        .exclude(status=Report.Status.NOT_PARTICIPATE)
+        .select_related("day__shift", "membership", *related)
+        .order_by()
+    )
+
+
+def _report_of_today(
+    reports: Iterable[Report], participant: Participant, now: dt.datetime
+) -> Report | None:
+    for report in reports:
+        shift = report.day.shift
+        if shift.is_running and report.day.date == shift.task_date(now):
+            # The membership is the participant's: no need to read them again.
+            report.membership.participant = participant
+            return report
+    return None
+
+
+def _no_report_today(participant: Participant | None) -> DomainError:
+    """Return why the participant has no report today (one more query)."""
+    try:
+        membership = membership_current(participant)
+    except DomainError as error:
+        return error
+    return NoTaskToday(participant=membership.participant)
+
+
+def _report_today(
+    participant: Participant | None, now: dt.datetime, *related: str
+) -> Report:
+    if participant is None:
+        raise ParticipantNotRegistered()
+    reports = _reports_around(participant, now, *related)
+    report = _report_of_today(reports, participant, now)
+    if report is None:
+        raise _no_report_today(participant)
+    return report
+
+
 def report_today(
     participant: Participant | None, *, now: dt.datetime | None = None
 ) -> Report:
     """Return the member's report for the current task day, or raise `NoTaskToday`."""
-    membership = membership_current(participant)
-    shift = membership.shift
-    report = (
-        Report.objects.filter(
-            membership=membership, day__date=shift.task_date(now), day__shift=shift
-        )
-        .exclude(status=Report.Status.NOT_PARTICIPATE)
-        .select_related("day__shift", "day__task", "membership__participant")
-        .first()
-    )
-    if report is None or not shift.is_running:
-        raise NoTaskToday(participant=membership.participant)
-    return report
+    return _report_today(participant, now or timezone.now(), "day__task")
 
 
 def _check_open_for_photo(report: Report) -> None:
@@ -95,24 +153,57 @@ def _check_open_for_photo(report: Report) -> None:
 SUBMISSION_RELATED = ("report__day__shift", "report__membership__participant")
 
 
-def _delivered_before(update_id: int | None) -> Submission | None:
-    if update_id is None:
-        return None
-    return (
-        Submission.objects.filter(telegram_update_id=update_id)
-        .select_related(*SUBMISSION_RELATED)
-        .first()
-    )
+def _submission_loaded(pk: int) -> Submission:
+    return Submission.objects.select_related(*SUBMISSION_RELATED).get(pk=pk)
 
 
-def _album_submission(report: Report, media_group_id: str) -> Submission | None:
-    if not media_group_id:
-        return None
-    return (
-        Submission.objects.filter(report=report, media_group_id=media_group_id)
-        .select_related(*SUBMISSION_RELATED)
-        .first()
+@dataclass(frozen=True, slots=True)
+class _Known:
+    """What is already stored about a photo message (one query finds it all)."""
+
+    delivered: int | None = None  # the submission made from this very update
+    album: int | None = None  # the submission of its album, for this report
+    file_seen: bool = False  # this Telegram file was submitted before
+
+
+def _known(
+    *,
+    update_id: int | None,
+    file_unique_id: str,
+    report: Report | None = None,
+    media_group_id: str = "",
+) -> _Known:
+    album_key = (report.pk, media_group_id) if report and media_group_id else None
+    matches = []
+    if update_id is not None:
+        matches.append(Q(telegram_update_id=update_id))
+    if file_unique_id:
+        matches.append(Q(telegram_file_unique_id=file_unique_id))
+    if album_key:
+        matches.append(Q(report=report, media_group_id=media_group_id))
+    if not matches:
+        return _Known()
+    rows = (
+        Submission.objects.filter(reduce(operator.or_, matches))
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "telegram_update_id",
+            "telegram_file_unique_id",
+            "report_id",
+            "media_group_id",
+        )
     )
+    delivered = album = None
+    file_seen = False
+    for pk, update, unique_id, report_id, group in rows:
+        if update_id is not None and update == update_id:
+            delivered = pk
+        if album is None and (report_id, group) == album_key:
+            album = pk
+        if file_unique_id and unique_id == file_unique_id:
+            file_seen = True
+    return _Known(delivered, album, file_seen)
 
 
 def report_photo_check(
@@ -131,24 +222,29 @@ def report_photo_check(
     refusal otherwise. `kind` is "photo" or "image" for photos, anything else
     (e.g. "text", "sticker") for other content.
     """
-    if earlier := _delivered_before(update_id):
-        return earlier
-    report = report_today(participant, now=now)
-    if earlier := _album_submission(report, media_group_id):
-        return earlier
+    known = _known(update_id=update_id, file_unique_id=file_unique_id)
+    if known.delivered:
+        return _submission_loaded(known.delivered)
+    report = _report_today(participant, now or timezone.now())
+    if media_group_id:
+        album = _known(
+            update_id=None,
+            file_unique_id="",
+            report=report,
+            media_group_id=media_group_id,
+        ).album
+        if album:
+            return _submission_loaded(album)
     _check_open_for_photo(report)
     if kind not in PHOTO_KINDS:
         raise PhotoRequired(kind=kind)
-    if (
-        file_unique_id
-        and Submission.objects.filter(telegram_file_unique_id=file_unique_id).exists()
-    ):
+    if known.file_seen:
         raise PhotoAlreadySent()
     return None
 
 
-def _near_duplicate(report: Report, phash: str) -> Submission | None:
-    """Find an earlier photo that looks like this one.
+def _near_duplicate(report: Report, phash: str) -> int | None:
+    """Return the id of an earlier photo that looks like this one.
 
     Other members' photos of the shift are matched on an equal hash (indexed);
     the participant's own recent photos within NEAR_DUPLICATE_DISTANCE bits.
@@ -156,6 +252,7 @@ def _near_duplicate(report: Report, phash: str) -> Submission | None:
     same = (
         Submission.objects.filter(photo_hash=phash, report__day__shift=report.day.shift)
         .order_by("id")
+        .values_list("id", flat=True)
         .first()
     )
     if same is not None:
@@ -165,14 +262,14 @@ def _near_duplicate(report: Report, phash: str) -> Submission | None:
             report__membership__participant_id=report.membership.participant_id
         )
         .exclude(photo_hash="")
-        .only("id", "photo_hash")
-        .order_by("-id")[:NEAR_DUPLICATE_WINDOW]
+        .order_by("-id")
+        .values_list("id", "photo_hash")[:NEAR_DUPLICATE_WINDOW]
     )
     return next(
         (
-            submission
-            for submission in own
-            if hash_distance(submission.photo_hash, phash) <= NEAR_DUPLICATE_DISTANCE
+            pk
+            for pk, earlier in own
+            if hash_distance(earlier, phash) <= NEAR_DUPLICATE_DISTANCE
         ),
         None,
     )
@@ -199,25 +296,25 @@ def report_submit(
     moderator, because look-alikes (the same sink cleaned on two days) are often
     honest and only a person can tell.
     """
+    if participant is None:
+        raise ParticipantNotRegistered()
     now = now or timezone.now()
-    if earlier := _delivered_before(update_id):
-        return earlier
-    report = report_today(participant, now=now)
-    # Serialises photos of one report (album items, webhook retries in parallel).
-    report = (
-        Report.objects.select_for_update(of=("self",))
-        .select_related("day__shift", "membership__participant")
-        .get(pk=report.pk)
+    # Locks today's report first: this serialises photos of one report (album
+    # items, webhook retries in parallel), so what is read below stays true.
+    reports = _reports_around(participant, now).select_for_update(of=("self",))
+    report = _report_of_today(reports, participant, now)
+    known = _known(
+        update_id=update_id,
+        file_unique_id=file_unique_id,
+        report=report,
+        media_group_id=media_group_id,
     )
-    if (earlier := _delivered_before(update_id)) or (
-        earlier := _album_submission(report, media_group_id)
-    ):
-        return earlier
+    if earlier := known.delivered or known.album:
+        return _submission_loaded(earlier)
+    if report is None:
+        raise _no_report_today(participant)
     _check_open_for_photo(report)
-    if (
-        file_unique_id
-        and Submission.objects.filter(telegram_file_unique_id=file_unique_id).exists()
-    ):
+    if known.file_seen:
         raise PhotoAlreadySent()
     report.attempts += 1
     report.status = Report.Status.REVIEWING
@@ -228,7 +325,7 @@ def report_submit(
         telegram_file_id=file_id[:255],
         telegram_file_unique_id=file_unique_id[:64],
         photo_hash=image.phash,
-        near_duplicate_of=_near_duplicate(report, image.phash),
+        near_duplicate_of_id=_near_duplicate(report, image.phash),
         telegram_update_id=update_id,
         telegram_message_id=message_id,
         media_group_id=media_group_id[:64],

@@ -2,13 +2,18 @@
 
 import asyncio
 import datetime as dt
+import os
+import subprocess
+import sys
 import threading
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
 
 import pytest
-from asgiref.sync import sync_to_async
-from django.db import connections
+from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
 from botrunner.bot import bot_create, dispatcher_create, storage_create
@@ -16,9 +21,11 @@ from botrunner.polling import poll
 from core.models import Membership, Participant, Shift
 from moderation.models import Report
 from tests.factories import MembershipFactory, ReportFactory, ShiftFactory
-from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.fakes.telegram_api import DEFAULT_TOKEN, FakeTelegramAPI
 
 WAIT = 10.0
+BASE_DIR = Path(settings.BASE_DIR)
+START_TIMEOUT = 30  # importing Django and aiogram in a fresh process takes seconds
 
 
 class BotRunner:
@@ -66,8 +73,6 @@ class BotRunner:
         finally:
             await dispatcher.storage.close()
             await bot.session.close()
-            # The bot's database work runs on asgiref's one sync thread.
-            await sync_to_async(connections.close_all)()
 
     def _finish(self, how) -> None:
         if self._thread is None:
@@ -128,4 +133,35 @@ def today_report(membership: Membership, **fields) -> Report:
     shift = membership.shift
     return ReportFactory(
         membership=membership, day=shift.days.get(date=shift.task_date()), **fields
+    )
+
+
+def database_url() -> str:
+    """Return the URL of the test database (the tests' own connection)."""
+    db = connection.settings_dict
+    auth = quote(db["USER"] or "")
+    if db["PASSWORD"]:
+        auth += ":" + quote(db["PASSWORD"])
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def runbot(api: FakeTelegramAPI, log: Path, database: str = "") -> subprocess.Popen:
+    """Start `manage.py runbot` against the fake and the test database (or `database`)."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "core.settings",
+        "DJANGO_SECRET_KEY": "tests-only-secret-key",
+        "DATABASE_URL": database or database_url(),
+        "TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN,
+        "TELEGRAM_API_BASE": api.base_url,
+        "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),
+        "LANGUAGE_CODE": "en",
+        "LOG_LEVEL": "WARNING",
+    }
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "runbot"],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("ab"),
     )

@@ -6,6 +6,7 @@ import string
 import time
 
 import pytest
+from django.db import connection
 
 from botrunner import keyboards, texts
 from core.models import Application, Membership, Participant
@@ -97,6 +98,48 @@ def test_handler_error_apologises_and_the_bot_goes_on(api, bot, monkeypatch, cap
     assert apology.text == texts.render("error", "en")
     assert after.text == texts.render("help", "en")
     assert "database on fire" in caplog.text
+
+
+# Every photo insert fails as a cancelled query does (SQLSTATE 57014, which Django
+# raises as OperationalError) while the database itself answers; the sequence
+# counts the tries, as it is not rolled back with them.
+FAILING_INSERTS = """
+CREATE SEQUENCE test_insert_tries;
+CREATE FUNCTION test_insert_fail() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM nextval('test_insert_tries');
+    RAISE EXCEPTION 'insert refused by the test' USING ERRCODE = '57014';
+END $$;
+CREATE TRIGGER test_insert_fail BEFORE INSERT ON moderation_submission
+    FOR EACH ROW EXECUTE FUNCTION test_insert_fail();
+"""
+FAILING_INSERTS_DROPPED = """
+DROP TRIGGER IF EXISTS test_insert_fail ON moderation_submission;
+DROP FUNCTION IF EXISTS test_insert_fail();
+DROP SEQUENCE IF EXISTS test_insert_tries;
+"""
+
+
+@pytest.mark.postgres
+def test_update_failing_with_a_database_error_is_given_up_after_three_tries(api, bot):
+    today_report(member(started_shift(), CHAT))
+    with connection.cursor() as cursor:
+        cursor.execute(FAILING_INSERTS)
+    try:
+        api.photo_update(CHAT)
+
+        [apology] = api.wait_sent(1, timeout=30, chat_id=CHAT, method="sendMessage")
+        assert api.wait_for(api.all_confirmed, timeout=30)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT last_value FROM test_insert_tries")
+            [tries] = cursor.fetchone()
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(FAILING_INSERTS_DROPPED)
+
+    assert apology.text == texts.render("error", "en")
+    assert tries == 3
+    assert Submission.objects.count() == 0
 
 
 def test_server_errors_on_replies_are_retried(api, bot):

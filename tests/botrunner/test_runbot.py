@@ -1,21 +1,20 @@
 """`manage.py runbot` as a real process: killed mid-burst, restarted, stopped."""
 
-import os
 import signal
-import subprocess
-import sys
 import uuid
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from core.redaction import REDACTED
 from moderation.models import Report, Submission
-from tests.botrunner.conftest import member, started_shift, today_report
-from tests.fakes.telegram_api import DEFAULT_TOKEN
+from tests.botrunner.conftest import (
+    START_TIMEOUT,
+    member,
+    runbot,
+    started_shift,
+    today_report,
+)
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -24,39 +23,6 @@ pytestmark = [
         reason="the bot process needs a database server shared with the tests",
     ),
 ]
-
-BASE_DIR = Path(settings.BASE_DIR)
-START_TIMEOUT = 30  # importing Django and aiogram in a fresh process takes seconds
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    auth = quote(db["USER"] or "")
-    if db["PASSWORD"]:
-        auth += ":" + quote(db["PASSWORD"])
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def runbot(api, log: Path) -> subprocess.Popen:
-    """Start `manage.py runbot` against the fake and the test database."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "core.settings",
-        "DJANGO_SECRET_KEY": "tests-only-secret-key",
-        "DATABASE_URL": database_url(),
-        "TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN,
-        "TELEGRAM_API_BASE": api.base_url,
-        "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),
-        "LANGUAGE_CODE": "en",
-        "LOG_LEVEL": "WARNING",
-    }
-    return subprocess.Popen(
-        [sys.executable, "manage.py", "runbot"],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log.open("ab"),
-    )
 
 
 def test_runbot_process_killed_mid_burst_loses_and_doubles_nothing(api, tmp_path):

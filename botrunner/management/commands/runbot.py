@@ -1,10 +1,8 @@
 import asyncio
 import signal
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connections
 
 from botrunner.bot import bot_create, commands_publish, dispatcher_create
 from botrunner.polling import poll
@@ -75,4 +73,3 @@ class Command(BaseCommand):
         finally:
             await dispatcher.storage.close()
             await bot.session.close()
-            await sync_to_async(connections.close_all)()
