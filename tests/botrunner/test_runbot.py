@@ -1,6 +1,7 @@
 """`manage.py runbot` as a real process: killed mid-burst, restarted, stopped."""
 
 import signal
+import subprocess
 import uuid
 
 import pytest
@@ -15,6 +16,7 @@ from tests.botrunner.conftest import (
     started_shift,
     today_report,
 )
+from tests.fakes.telegram_api import DEFAULT_TOKEN
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
