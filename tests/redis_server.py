@@ -14,15 +14,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
+from tests.workers import free_port
+
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 10.0
-
-
-def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class RedisServer:

@@ -7,8 +7,7 @@ from django.core.cache import cache
 
 from core.celery import task_kick
 from notifications.tasks import outbox_drain_task
-from tests.redis_server import free_port
-from tests.workers import celery_publishing_to
+from tests.workers import celery_publishing_to, free_port
 
 
 @pytest.fixture

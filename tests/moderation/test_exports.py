@@ -20,8 +20,7 @@ from tests.factories import (
     TaskFactory,
     UserFactory,
 )
-from tests.redis_server import free_port
-from tests.workers import celery_publishing_to
+from tests.workers import celery_publishing_to, free_port
 
 pytestmark = pytest.mark.django_db
 
