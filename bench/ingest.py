@@ -1,6 +1,7 @@
 """Bot ingest: 1,000 photo reports from 1,000 participants, with a restart mid-burst.
 
-The real bot (Dispatcher + the confirming poller) polls the fake Telegram Bot API
+The real bot (Dispatcher + the confirming poller, handing batches to `--processes`
+child processes as runbot does with BOT_PROCESSES) polls the fake Telegram Bot API
 over HTTP; every participant sends one photo (an 800x600 JPEG of about 150 KB,
 as Telegram delivers a phone photo's middle size) at once. After a share of them is
 stored the bot is killed (its tasks cancelled mid-flight, as a crash would) and
