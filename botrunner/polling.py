@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.dispatcher.middlewares.user_context import UserContextMiddleware
@@ -30,6 +30,9 @@ from pydantic import ValidationError
 from botrunner.database import DATABASE_ERRORS, database_available, database_pool
 from botrunner.middlewares import LAST_TRY
 from botrunner.telegram import GetRawUpdates
+
+if TYPE_CHECKING:
+    from botrunner.shards import Shards
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +55,7 @@ def update_parse(raw: Any, bot: Bot) -> Update | None:
         return None
 
 
-def _chat_key(update: Update) -> int:
+def chat_key(update: Update) -> int:
     """Return what orders updates: the chat, else the user, else the update alone."""
     context = UserContextMiddleware.resolve_event_context(update)
     if context.chat_id is not None:
@@ -87,17 +90,17 @@ async def _feed(
             # the bot.
             logger.exception("Update %s failed", update.update_id)
             return True
-        if await _stopped(stop, next(backoff)):
+        if await stopped_within(stop, next(backoff)):
             return False
         if await database_available():
             failures += 1
             continue
         while not await database_available():
-            if await _stopped(stop, next(backoff)):
+            if await stopped_within(stop, next(backoff)):
                 return False
 
 
-async def _stopped(stop: asyncio.Event, delay: float) -> bool:
+async def stopped_within(stop: asyncio.Event, delay: float) -> bool:
     """Wait `delay` seconds or until `stop`; tell whether it was `stop`."""
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), delay)
@@ -122,7 +125,7 @@ async def handle_batch(
     by_chat: defaultdict[int, list[Update]] = defaultdict(list)
     for raw in raw_updates:
         if (update := update_parse(raw, bot)) is not None:
-            by_chat[_chat_key(update)].append(update)
+            by_chat[chat_key(update)].append(update)
     limit = asyncio.Semaphore(concurrency)
 
     async def run_chat(updates: list[Update]) -> bool:
@@ -152,9 +155,13 @@ async def poll(
     stop: asyncio.Event,
     poll_timeout: int = POLL_TIMEOUT,
     concurrency: int = CONCURRENCY,
+    shards: "Shards | None" = None,
     **data: Any,
 ) -> None:
-    """Poll until `stop` is set; the batch in hand is finished and confirmed first."""
+    """Poll until `stop` is set; the batch in hand is finished and confirmed first.
+
+    With `shards`, batches are handled in its child processes instead of here.
+    """
     async with database_pool():
         await _poll(
             dispatcher,
@@ -162,6 +169,7 @@ async def poll(
             stop=stop,
             poll_timeout=poll_timeout,
             concurrency=concurrency,
+            shards=shards,
             **data,
         )
 
@@ -173,6 +181,7 @@ async def _poll(
     stop: asyncio.Event,
     poll_timeout: int,
     concurrency: int,
+    shards: "Shards | None",
     **data: Any,
 ) -> None:
     allowed = dispatcher.resolve_used_update_types()
@@ -211,9 +220,20 @@ async def _poll(
                 next(backoff)
                 continue
             backoff.reset()
-            if raw_updates and await handle_batch(
-                dispatcher, bot, raw_updates, stop=stop, concurrency=concurrency, **data
-            ):
+            if not raw_updates:
+                continue
+            if shards is not None:
+                handled = await shards.handle_batch(bot, raw_updates, stop=stop)
+            else:
+                handled = await handle_batch(
+                    dispatcher,
+                    bot,
+                    raw_updates,
+                    stop=stop,
+                    concurrency=concurrency,
+                    **data,
+                )
+            if handled:
                 offset = _next_offset(raw_updates, offset)
     finally:
         stopped.cancel()

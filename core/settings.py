@@ -244,6 +244,8 @@ TELEGRAM_RATE_GLOBAL = env.float("TELEGRAM_RATE_GLOBAL", default=25.0)
 TELEGRAM_RATE_PER_CHAT = env.float("TELEGRAM_RATE_PER_CHAT", default=1.0)
 TELEGRAM_WEBHOOK_URL = env("TELEGRAM_WEBHOOK_URL", default="")
 TELEGRAM_WEBHOOK_SECRET = env("TELEGRAM_WEBHOOK_SECRET", default="")
+# Processes the polling bot handles updates in (one core each); 1: in the poller.
+BOT_PROCESSES = env.int("BOT_PROCESSES", default=2)
 
 # --- Email -------------------------------------------------------------------------
 

@@ -145,8 +145,13 @@ def database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def runbot(api: FakeTelegramAPI, log: Path, database: str = "") -> subprocess.Popen:
-    """Start `manage.py runbot` against the fake and the test database (or `database`)."""
+def runbot(
+    api: FakeTelegramAPI, log: Path, database: str = "", **environment: str
+) -> subprocess.Popen:
+    """Start `manage.py runbot` against the fake and the test database (or `database`).
+
+    `environment` adds or overrides settings (e.g. BOT_PROCESSES).
+    """
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "core.settings",
@@ -157,6 +162,7 @@ def runbot(api: FakeTelegramAPI, log: Path, database: str = "") -> subprocess.Po
         "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),
         "LANGUAGE_CODE": "en",
         "LOG_LEVEL": "WARNING",
+        **environment,
     }
     return subprocess.Popen(
         [sys.executable, "manage.py", "runbot"],

@@ -3,9 +3,11 @@ import signal
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from botrunner.bot import bot_create, commands_publish, dispatcher_create
 from botrunner.polling import poll
+from botrunner.shards import ShardOptions, shards_running
 
 
 class Command(BaseCommand):
@@ -67,9 +69,16 @@ class Command(BaseCommand):
             # Finish and confirm the batch in hand, then exit.
             loop.add_signal_handler(signum, stop.set)
         try:
-            # Polling and a webhook exclude each other; pending updates are kept.
-            await bot.delete_webhook(drop_pending_updates=False)
-            await poll(dispatcher, bot, stop=stop)
+            async with shards_running(self._processes(), ShardOptions()) as shards:
+                # Polling and a webhook exclude each other; pending updates are kept.
+                await bot.delete_webhook(drop_pending_updates=False)
+                await poll(dispatcher, bot, stop=stop, shards=shards)
         finally:
             await dispatcher.storage.close()
             await bot.session.close()
+
+    def _processes(self) -> int:
+        # SQLite takes one writer at a time: more processes would only wait on it.
+        if connection.vendor == "sqlite":
+            return 1
+        return max(settings.BOT_PROCESSES, 1)
