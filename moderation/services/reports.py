@@ -49,16 +49,21 @@ NEAR_DUPLICATE_WINDOW = 400
 TODAY_SPREAD = dt.timedelta(days=2)
 
 
+def _current_memberships(participant: Participant) -> QuerySet[Membership]:
+    """The participant's active memberships of current shifts, the latest first."""
+    return (
+        Membership.objects.active()
+        .filter(participant=participant, shift__status__in=CURRENT_SHIFT_STATUSES)
+        .order_by("-shift__start_date")
+    )
+
+
 def membership_current(participant: Participant | None) -> Membership:
     """Return the participant's active membership of a current shift, or raise why not."""
     if participant is None:
         raise ParticipantNotRegistered()
     membership = (
-        Membership.objects.active()
-        .filter(participant=participant, shift__status__in=CURRENT_SHIFT_STATUSES)
-        .select_related("shift", "participant")
-        .order_by("-shift__start_date")
-        .first()
+        _current_memberships(participant).select_related("shift", "participant").first()
     )
     if membership is None:
         raise ParticipantNotMember(participant=participant)
@@ -75,12 +80,7 @@ def _reports_around(
     picks among these few rows in Python. The shift and the membership come
     along, and the `related` objects asked for.
     """
-    current = (
-        Membership.objects.active()
-        .filter(participant=participant, shift__status__in=CURRENT_SHIFT_STATUSES)
-        .order_by("-shift__start_date")
-        .values("pk")[:1]
-    )
+    current = _current_memberships(participant).values("pk")[:1]
     around = timezone.localdate(now)
     return (
         Report.objects.filter(
@@ -206,6 +206,36 @@ def _known(
     return _Known(delivered, album, file_seen)
 
 
+def _photo_lookup(
+    participant: Participant | None,
+    now: dt.datetime,
+    *,
+    update_id: int | None,
+    file_unique_id: str,
+    media_group_id: str,
+    lock: bool = False,
+) -> tuple[Report | None, _Known]:
+    """Return today's report (None if there is none) and what is stored about the
+    photo message: two queries, whatever the message.
+
+    With `lock` the report row is locked first: this serialises photos of one
+    report (album items, webhook retries in parallel), so what is read stays true.
+    """
+    report = None
+    if participant is not None:
+        reports = _reports_around(participant, now)
+        if lock:
+            reports = reports.select_for_update(of=("self",))
+        report = _report_of_today(reports, participant, now)
+    known = _known(
+        update_id=update_id,
+        file_unique_id=file_unique_id,
+        report=report,
+        media_group_id=media_group_id,
+    )
+    return report, known
+
+
 def report_photo_check(
     participant: Participant | None,
     *,
@@ -222,19 +252,17 @@ def report_photo_check(
     refusal otherwise. `kind` is "photo" or "image" for photos, anything else
     (e.g. "text", "sticker") for other content.
     """
-    known = _known(update_id=update_id, file_unique_id=file_unique_id)
-    if known.delivered:
-        return _submission_loaded(known.delivered)
-    report = _report_today(participant, now or timezone.now())
-    if media_group_id:
-        album = _known(
-            update_id=None,
-            file_unique_id="",
-            report=report,
-            media_group_id=media_group_id,
-        ).album
-        if album:
-            return _submission_loaded(album)
+    report, known = _photo_lookup(
+        participant,
+        now or timezone.now(),
+        update_id=update_id,
+        file_unique_id=file_unique_id,
+        media_group_id=media_group_id,
+    )
+    if earlier := known.delivered or known.album:
+        return _submission_loaded(earlier)
+    if report is None:
+        raise _no_report_today(participant)
     _check_open_for_photo(report)
     if kind not in PHOTO_KINDS:
         raise PhotoRequired(kind=kind)
@@ -299,15 +327,13 @@ def report_submit(
     if participant is None:
         raise ParticipantNotRegistered()
     now = now or timezone.now()
-    # Locks today's report first: this serialises photos of one report (album
-    # items, webhook retries in parallel), so what is read below stays true.
-    reports = _reports_around(participant, now).select_for_update(of=("self",))
-    report = _report_of_today(reports, participant, now)
-    known = _known(
+    report, known = _photo_lookup(
+        participant,
+        now,
         update_id=update_id,
         file_unique_id=file_unique_id,
-        report=report,
         media_group_id=media_group_id,
+        lock=True,
     )
     if earlier := known.delivered or known.album:
         return _submission_loaded(earlier)
