@@ -2,18 +2,15 @@
 
 import asyncio
 import datetime as dt
-import os
 import subprocess
 import sys
 import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from botrunner.bot import bot_create, dispatcher_create, storage_create
@@ -22,6 +19,7 @@ from core.models import Membership, Participant, Shift
 from moderation.models import Report
 from tests.factories import MembershipFactory, ReportFactory, ShiftFactory
 from tests.fakes.telegram_api import DEFAULT_TOKEN, FakeTelegramAPI
+from tests.workers import process_env
 
 WAIT = 10.0
 BASE_DIR = Path(settings.BASE_DIR)
@@ -136,15 +134,6 @@ def today_report(membership: Membership, **fields) -> Report:
     )
 
 
-def database_url() -> str:
-    """Return the URL of the test database (the tests' own connection)."""
-    db = connection.settings_dict
-    auth = quote(db["USER"] or "")
-    if db["PASSWORD"]:
-        auth += ":" + quote(db["PASSWORD"])
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 def runbot(
     api: FakeTelegramAPI, log: Path, database: str = "", **environment: str
 ) -> subprocess.Popen:
@@ -152,18 +141,15 @@ def runbot(
 
     `environment` adds or overrides settings (e.g. BOT_PROCESSES).
     """
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "core.settings",
-        "DJANGO_SECRET_KEY": "tests-only-secret-key",
-        "DATABASE_URL": database or database_url(),
-        "TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN,
-        "TELEGRAM_API_BASE": api.base_url,
-        "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),
-        "LANGUAGE_CODE": "en",
-        "LOG_LEVEL": "WARNING",
-        **environment,
-    }
+    env = process_env(
+        {
+            "TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN,
+            "TELEGRAM_API_BASE": api.base_url,
+            "LANGUAGE_CODE": "en",
+            **({"DATABASE_URL": database} if database else {}),
+            **environment,
+        }
+    )
     return subprocess.Popen(
         [sys.executable, "manage.py", "runbot"],
         cwd=BASE_DIR,

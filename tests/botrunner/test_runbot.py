@@ -5,7 +5,6 @@ import subprocess
 import uuid
 
 import pytest
-from django.db import connection
 
 from core.redaction import REDACTED
 from moderation.models import Report, Submission
@@ -18,13 +17,8 @@ from tests.botrunner.conftest import (
 )
 from tests.fakes.telegram_api import DEFAULT_TOKEN
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="the bot process needs a database server shared with the tests",
-    ),
-]
+# PostgreSQL only: the bot runs in processes of its own, on the tests' database.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
 
 def test_runbot_process_killed_mid_burst_loses_and_doubles_nothing(api, tmp_path):

@@ -7,7 +7,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from core.models import Application, Participant
 from moderation.models import Report, Submission
@@ -20,13 +19,8 @@ from tests.botrunner.conftest import (
 )
 from tests.factories import ShiftFactory
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="the bot processes need a database server shared with the tests",
-    ),
-]
+# PostgreSQL only: the bot runs in processes of its own, on the tests' database.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
 PROCESSES = {"BOT_PROCESSES": "2"}
 # Far below the 30 s a child hangs in getFile.

@@ -104,18 +104,23 @@ def screenshot(page):
     return take
 
 
+def form_log_in(page, username: str):
+    """Log in through the real login form (password PASSWORD); land on the dashboard."""
+    page.goto("/admin/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/admin/")
+    return page
+
+
 @pytest.fixture
 def login(page):
     """Log in through the real login form as a fresh user of `role`."""
 
     def log_in(username: str, *, role: str | None = None, superuser: bool = False):
         UserFactory(username=username, role=role, is_superuser=superuser)
-        page.goto("/admin/login/")
-        page.fill("input[name=username]", username)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url("**/admin/")
-        return page
+        return form_log_in(page, username)
 
     return log_in
 

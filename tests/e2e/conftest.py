@@ -20,6 +20,7 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from tests.browser.conftest import (  # noqa: F401 (`browser` is a fixture)
     PASSWORD,
     browser,
+    form_log_in,
 )
 from tests.factories import UserFactory
 from tests.fakes.telegram_api import FakeTelegramAPI
@@ -163,12 +164,7 @@ def staff_log_in(browser, deployment: Deployment):  # noqa: F811 (imported fixtu
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(20_000)
-        page.goto("/admin/login/")
-        page.fill("input[name=username]", username)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url("**/admin/")
-        return page
+        return form_log_in(page, username)
 
     yield log_in
     for context in contexts:

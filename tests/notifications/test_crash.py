@@ -4,7 +4,6 @@ from collections import Counter
 
 import pytest
 from django.conf import settings
-from django.utils import timezone
 
 from notifications.models import Mailing, OutboxMessage
 from notifications.services import (
@@ -14,6 +13,7 @@ from notifications.services import (
     outbox_sweep,
 )
 from tests.factories import MembershipFactory, ShiftFactory
+from tests.notifications.outbox_waits import outbox_settled, outbox_unsettled
 from tests.workers import CeleryWorker
 
 pytestmark = [
@@ -68,7 +68,7 @@ def test_worker_killed_mid_mailing_misses_and_doubles_nobody(telegram, settings)
         worker.start()
         assert telegram.wait_for(_lock_expired, timeout=10)
         worker.send(DRAIN)
-        assert telegram.wait_for(_nothing_left, timeout=60), _left()
+        assert telegram.wait_for(outbox_settled, timeout=60), outbox_unsettled()
 
     sends = Counter(
         call.chat_id for call in telegram.sent if call.method == "sendMessage"
@@ -107,18 +107,3 @@ def _lock_expired() -> bool:
         return not client.exists(f"{limiter_prefix(settings.TELEGRAM_BOT_TOKEN)}:lock")
     finally:
         client.close()
-
-
-def _nothing_left() -> bool:
-    return not OutboxMessage.objects.filter(
-        status__in=[Status.PENDING, Status.SENDING]
-    ).exists()
-
-
-def _left() -> list:
-    """Describe what still waits, for the failure message."""
-    waiting = OutboxMessage.objects.filter(status__in=[Status.PENDING, Status.SENDING])
-    return [
-        *waiting.values_list("status", "attempts", "next_attempt_at", "last_error"),
-        ("now", timezone.now()),
-    ]

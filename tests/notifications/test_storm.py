@@ -14,6 +14,7 @@ from notifications.services import (
     mailings_dispatch_due,
 )
 from tests.factories import MembershipFactory, ShiftFactory
+from tests.notifications.outbox_waits import outbox_settled, outbox_unsettled
 from tests.workers import CeleryWorker
 
 pytestmark = [
@@ -61,7 +62,9 @@ def test_drain_in_a_storm_delivers_each_message_once(telegram):
 
     with worker:
         worker.send(DRAIN)
-        assert telegram.wait_for(_nothing_left, timeout=STORM_TIMEOUT), _left()
+        assert telegram.wait_for(outbox_settled, timeout=STORM_TIMEOUT), (
+            outbox_unsettled()
+        )
 
     errors = telegram.stats().errors
     rows = {row.chat_id: row for row in OutboxMessage.objects.filter(mailing=mailing)}
@@ -124,18 +127,3 @@ def _assert_mailing_done(mailing: Mailing, *, sent: int) -> None:
     assert mailing.recipients_count == stats.total == sent
     assert stats.by_status == {Status.SENT: sent}
     assert stats.failed_reasons == []
-
-
-def _nothing_left() -> bool:
-    return not OutboxMessage.objects.filter(
-        status__in=[Status.PENDING, Status.SENDING]
-    ).exists()
-
-
-def _left() -> list:
-    """Describe what still waits, for the failure message."""
-    waiting = OutboxMessage.objects.filter(status__in=[Status.PENDING, Status.SENDING])
-    return [
-        *waiting.values_list("status", "attempts", "next_attempt_at", "last_error"),
-        ("now", timezone.now()),
-    ]
