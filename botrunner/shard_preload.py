@@ -9,5 +9,11 @@ import django
 
 django.setup()
 
+# imagehash imports scipy's DCT on the first phash (half a second), which would
+# stall the first photo of a burst. Loaded here, in the bot's processes only: in
+# moderation/images.py it also loaded into the Celery worker, whose sender then
+# kept its pace less well (a 429 in bench.broadcast).
+import scipy.fftpack  # noqa: E402, F401
+
 import botrunner.bot  # noqa: E402
 import botrunner.polling  # noqa: E402, F401

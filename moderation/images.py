@@ -7,10 +7,6 @@ import io
 from dataclasses import dataclass
 
 import imagehash
-
-# imagehash imports scipy's DCT on the first phash (half a second), which would
-# stall the first photo of a burst; imported here, it happens at start-up.
-import scipy.fftpack  # noqa: F401
 from django.conf import settings
 from PIL import Image, ImageOps, UnidentifiedImageError
 
