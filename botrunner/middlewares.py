@@ -11,8 +11,11 @@ from aiogram.types import Chat, TelegramObject, Update, User
 
 from botrunner import texts
 from botrunner.database import DATABASE_ERRORS, database_sync_to_async
-from core.models import Participant
-from core.services import participant_language, participant_unblock
+from core.services import (
+    participant_by_telegram_id,
+    participant_language,
+    participant_unblock,
+)
 from notifications.services import participant_mark_blocked
 
 logger = logging.getLogger(__name__)
@@ -83,10 +86,6 @@ class TextsMiddleware(BaseMiddleware):
         return await handler(event, data)
 
 
-def _participant_get(telegram_id: int) -> Participant | None:
-    return Participant.objects.filter(telegram_id=telegram_id).first()
-
-
 def _blocks_bot(event: TelegramObject) -> bool:
     member = event.my_chat_member if isinstance(event, Update) else None
     return (
@@ -107,7 +106,9 @@ class ParticipantMiddleware(BaseMiddleware):
         user: User | None = data.get("event_from_user")
         participant = None
         if user is not None and not user.is_bot:
-            participant = await database_sync_to_async(_participant_get)(user.id)
+            participant = await database_sync_to_async(participant_by_telegram_id)(
+                user.id
+            )
         if (
             participant is not None
             and participant.has_blocked_bot

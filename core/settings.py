@@ -98,6 +98,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if env.bool("DATABASE_PREPARED_STATEMENTS_ENABLED", default=True):
+        # Lets core.sql prepare the bot's hot queries (Django disables prepared
+        # statements by default). Nothing else is prepared: Django's own queries
+        # bind on the client, and psycopg would prepare others only after this
+        # many runs. Off behind a pooler that cannot keep them (PgBouncer in
+        # transaction mode before 1.21).
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options["prepare_threshold"] = 1_000_000
 
 # --- Cache -------------------------------------------------------------------------
 

@@ -27,10 +27,8 @@ from moderation.services.participants import (
 from moderation.services.reports import (
     membership_current,
     membership_skipped_count,
-    report_photo_check,
     report_skip,
     report_skip_check,
-    report_submit,
     report_today,
 )
 from moderation.services.reviews import (
@@ -43,6 +41,10 @@ from moderation.services.shifts import (
     shift_cancel,
     shift_finish,
     shift_start,
+)
+from moderation.services.submissions import (
+    report_photo_check,
+    report_submit,
 )
 
 __all__ = [
