@@ -17,6 +17,9 @@ JPEG_QUALITY = 85
 # same picture: re-compressed, resized or slightly cropped copies stay below it,
 # different scenes are far above it.
 NEAR_DUPLICATE_DISTANCE = 6
+# phash shrinks a picture to 32x32 with a Lanczos filter; pictures are first
+# reduced (a box filter, much cheaper) to no less than this on their short side.
+HASH_REDUCE_MIN_SIDE = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +60,11 @@ def image_prepare(content: bytes) -> PreparedImage:
             # (never below `side`): much less work than decoding every pixel.
             image.draft("RGB", (side, side))
             image.load()
-            picture = ImageOps.exif_transpose(image)
-            if picture.mode != "RGB":
-                picture = picture.convert("RGB")
+            # In place: closing the file (leaving `with`) would drop the pixels
+            # otherwise, and a copy of them costs time.
+            ImageOps.exif_transpose(image, in_place=True)
+            picture = image if image.mode == "RGB" else image.convert("RGB")
+            return _prepared(picture, side)
     except Image.DecompressionBombError as error:
         raise PhotoTooLarge(
             limit=f"{settings.IMAGE_MAX_PIXELS // 1_000_000} MP"
@@ -67,16 +72,33 @@ def image_prepare(content: bytes) -> PreparedImage:
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
         # Pillow reports truncated or malformed files in all of these ways.
         raise PhotoUnreadable() from error
+
+
+def _prepared(picture: Image.Image, side: int) -> PreparedImage:
     picture.thumbnail((side, side), Image.Resampling.LANCZOS)
     buffer = io.BytesIO()
     # Not `optimize`: its second pass costs more CPU than the few percent it saves.
     picture.save(buffer, format="JPEG", quality=JPEG_QUALITY)
     return PreparedImage(
         content=buffer.getvalue(),
-        phash=str(imagehash.phash(picture)),
+        phash=perceptual_hash(picture),
         width=picture.width,
         height=picture.height,
     )
+
+
+def perceptual_hash(picture: Image.Image) -> str:
+    """Return the 64-bit perceptual hash (imagehash's phash) of a picture, in hex.
+
+    phash's Lanczos filter costs in proportion to the picture's pixels; reducing
+    a large picture first by a whole factor halves that cost or better (800x600:
+    3.7 -> 1.8 ms here), and the hash stays phash's own or a few bits off (at most
+    4 of 64 on 150 test pictures, mostly 0), well within NEAR_DUPLICATE_DISTANCE.
+    """
+    factor = min(picture.size) // HASH_REDUCE_MIN_SIDE
+    if factor > 1:
+        picture = picture.reduce(factor)
+    return str(imagehash.phash(picture))
 
 
 def hash_distance(first: str, second: str) -> int:

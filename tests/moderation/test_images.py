@@ -1,10 +1,16 @@
 import io
 
+import imagehash
 import pytest
 from PIL import Image
 
 from core.exceptions import PhotoTooLarge, PhotoUnreadable
-from moderation.images import hash_distance, image_prepare, image_size_check
+from moderation.images import (
+    hash_distance,
+    image_prepare,
+    image_size_check,
+    perceptual_hash,
+)
 from tests.fakes.telegram_api import make_jpeg
 
 
@@ -79,3 +85,42 @@ def test_image_prepare_hash_survives_recompression():
 
     assert hash_distance(original.phash, copy.phash) <= 6
     assert hash_distance(original.phash, image_prepare(make_jpeg(4)).phash) > 6
+
+
+def photo(seed: int, size: tuple[int, int]) -> Image.Image:
+    """A photo-like picture: smooth colour areas, different for each seed."""
+    grid = Image.new("RGB", (8, 6))
+    grid.putdata(
+        [
+            ((seed * 37 + i * 53) % 256, (i * 91) % 256, (seed + i * 17) % 256)
+            for i in range(48)
+        ]
+    )
+    return grid.resize(size, Image.Resampling.BICUBIC)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_perceptual_hash_of_a_large_picture_stays_near_phash(seed):
+    picture = photo(seed, (1280, 960))
+
+    fast = perceptual_hash(picture)
+
+    assert hash_distance(fast, str(imagehash.phash(picture))) <= 4
+
+
+def test_perceptual_hash_of_a_small_picture_is_phash():
+    picture = photo(1, (400, 300))
+
+    assert perceptual_hash(picture) == str(imagehash.phash(picture))
+
+
+def test_image_prepare_turns_the_picture_upright():
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: rotated 90 degrees clockwise
+    buffer = io.BytesIO()
+    photo(2, (80, 40)).save(buffer, format="JPEG", exif=exif)
+
+    prepared = image_prepare(buffer.getvalue())
+
+    assert (prepared.width, prepared.height) == (40, 80)
+    assert "exif" not in Image.open(io.BytesIO(prepared.content)).info
