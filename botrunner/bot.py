@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from aiogram import Bot, Dispatcher, F
+from aiogram import Bot, Dispatcher, F, Router
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -21,6 +21,7 @@ from botrunner.middlewares import (
     TextsMiddleware,
 )
 from botrunner.telegram import RetryMiddleware
+from notifications.telegram import ResponseTypesMiddleware
 
 # An unfinished registration is forgotten after a week.
 FSM_TTL = dt.timedelta(days=7)
@@ -35,6 +36,7 @@ def bot_create(token: str | None = None, api_base: str | None = None) -> Bot:
         session=AiohttpSession(api=server),
         default=DefaultBotProperties(parse_mode=ParseMode.HTML),
     )
+    bot.session.middleware(ResponseTypesMiddleware())
     bot.session.middleware(RetryMiddleware())
     return bot
 
@@ -51,15 +53,20 @@ def storage_create(prefix: str = "fsm") -> BaseStorage:
     return MemoryStorage()
 
 
-def dispatcher_create(storage: BaseStorage | None = None) -> Dispatcher:
-    """Return a Dispatcher with every handler and middleware of the bot."""
+def dispatcher_create(
+    storage: BaseStorage | None = None, routers: list[Router] | None = None
+) -> Dispatcher:
+    """Return a Dispatcher with every handler and middleware of the bot.
+
+    `routers` are fresh ones from `routers_create` (built by default).
+    """
     dispatcher = Dispatcher(storage=storage or storage_create())
     # Outermost first: errors are caught around the texts and participant work.
     for middleware in (ErrorMiddleware(), TextsMiddleware(), ParticipantMiddleware()):
         dispatcher.update.outer_middleware(middleware)
     # Participants talk to the bot in private; group chats get no answers.
     dispatcher.message.filter(F.chat.type == ChatType.PRIVATE)
-    dispatcher.include_routers(*routers_create())
+    dispatcher.include_routers(*(routers or routers_create()))
     dispatcher.startup.register(commands_publish)
     return dispatcher
 

@@ -6,10 +6,15 @@ import logging
 import os
 import weakref
 from collections.abc import Awaitable, Callable
+from typing import Any, ClassVar
 
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import (
@@ -22,6 +27,8 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
+from aiogram.methods import Response, TelegramMethod
+from aiogram.methods.base import TelegramType
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -36,14 +43,39 @@ logger = logging.getLogger(__name__)
 FILE_ID_SECONDS = 30 * 24 * 3600
 
 
+class ResponseTypesMiddleware(BaseRequestMiddleware):
+    """Build the type of each method's answer once per process.
+
+    aiogram reads every answer as `Response[<the method's result type>]`, a class
+    pydantic builds on first use and caches weakly: after a garbage collection it
+    is built again, about 7 ms of CPU each time (5 % of the bot's CPU in a burst
+    of photos). Holding the ones used keeps them built.
+    """
+
+    _kept: ClassVar[dict[Any, type]] = {}
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        returning = method.__returning__
+        if returning not in self._kept:
+            self._kept[returning] = Response[returning]
+        return await make_request(bot, method)
+
+
 def telegram_bot_create(token: str | None = None, api_base: str | None = None) -> Bot:
     """Return a Bot for the configured token and Bot API server (a fake one in tests)."""
     server = TelegramAPIServer.from_base(api_base or settings.TELEGRAM_API_BASE)
-    return Bot(
+    bot = Bot(
         token=token or settings.TELEGRAM_BOT_TOKEN,
         session=AiohttpSession(api=server, timeout=settings.TELEGRAM_REQUEST_TIMEOUT),
         default=DefaultBotProperties(parse_mode=ParseMode.HTML),
     )
+    bot.session.middleware(ResponseTypesMiddleware())
+    return bot
 
 
 @dataclasses.dataclass(frozen=True)
