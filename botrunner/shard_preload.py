@@ -17,3 +17,9 @@ import scipy.fftpack  # noqa: E402, F401
 
 import botrunner.bot  # noqa: E402
 import botrunner.polling  # noqa: E402, F401
+from botrunner.handlers import routers_create  # noqa: E402
+
+# Building the routers inspects every handler's signature: about half a second of
+# CPU, paid by each child at each start if it built its own. Built here once,
+# each child gives its forked copy to its dispatcher.
+ROUTERS = routers_create()

@@ -56,13 +56,14 @@ async def _child(connection: Connection, options: ShardOptions) -> None:
     from botrunner.bot import bot_create, dispatcher_create, storage_create
     from botrunner.database import database_pool
     from botrunner.polling import handle_batch
+    from botrunner.shard_preload import ROUTERS
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     bot = bot_create(options.token, options.api_base)
-    dispatcher = dispatcher_create(storage_create(options.storage_prefix))
+    dispatcher = dispatcher_create(storage_create(options.storage_prefix), ROUTERS)
     try:
         async with database_pool():
             while (raw_updates := await _next_share(connection, stop)) is not None:
