@@ -57,39 +57,38 @@ class Columns:
             return tuple(meta.concrete_fields)
         return tuple(meta.get_field(name) for name in self.names)
 
-    @property
+    @cached_property
     def sql(self) -> str:
         """Return the select list: `alias."column", ...`."""
         quote = connection.ops.quote_name
         return ", ".join(f"{self.alias}.{quote(field.column)}" for field in self.fields)
 
     @cached_property
-    def _converters(self) -> dict[str, list[tuple[Any, list[Converter]]]]:
-        return {}
+    def _attnames(self) -> list[str]:
+        return [field.attname for field in self.fields]
 
+    @cached_property
     def _conversions(self) -> list[tuple[Any, list[Converter]]]:
-        """Return each column's expression and converters for this backend."""
-        # Keyed by backend: converters are the backend's, and a process has one.
-        conversions = self._converters.get(connection.vendor)
-        if conversions is None:
-            conversions = self._converters[connection.vendor] = [
-                (
-                    expression := field.get_col(self.alias),
-                    connection.ops.get_db_converters(expression)
-                    + field.get_db_converters(connection),
-                )
-                for field in self.fields
-            ]
-        return conversions
+        """Each column's expression and the backend's converters for it.
+
+        Cached: a process talks to one database, so to one backend.
+        """
+        return [
+            (
+                expression := field.get_col(self.alias),
+                connection.ops.get_db_converters(expression)
+                + field.get_db_converters(connection),
+            )
+            for field in self.fields
+        ]
 
     def instance(self, row: Sequence[Any], start: int = 0) -> Model:
         """Return the model instance read from `row[start:]`."""
         values = list(row[start : start + len(self.fields)])
-        for index, (expression, converters) in enumerate(self._conversions()):
+        for index, (expression, converters) in enumerate(self._conversions):
             for convert in converters:
                 values[index] = convert(values[index], expression, connection)
-        names = [field.attname for field in self.fields]
-        return self.model.from_db(connection.alias, names, values)
+        return self.model.from_db(connection.alias, self._attnames, values)
 
     def __len__(self) -> int:
         return len(self.fields)
