@@ -5,6 +5,7 @@ Photos are submitted in moderation/services/submissions.py.
 
 import datetime as dt
 from collections.abc import Iterable
+from functools import cache
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -67,12 +68,30 @@ def _current_membership_params(participant: Participant) -> list:
     return [participant.pk, Membership.Status.ACTIVE, *CURRENT_SHIFT_STATUSES]
 
 
+@cache
+def _current_membership_sql() -> str:
+    return _CURRENT_MEMBERSHIP_SQL.format(columns=f"{_MEMBERSHIP.sql}, {_SHIFT.sql}")
+
+
+@cache
+def _reports_around_sql(*, lock: bool) -> str:
+    sql = _REPORTS_AROUND_SQL.format(
+        report=_REPORT.sql,
+        day=_DAY.sql,
+        shift=_SHIFT.sql,
+        membership=_MEMBERSHIP.sql,
+        current=_CURRENT_MEMBERSHIP_SQL.format(columns="m.id"),
+    )
+    if lock and connection.features.has_select_for_update_of:
+        sql += " FOR UPDATE OF r"
+    return sql
+
+
 def membership_current(participant: Participant | None) -> Membership:
     """Return the participant's active membership of a current shift, or raise why not."""
     if participant is None:
         raise ParticipantNotRegistered()
-    sql = _CURRENT_MEMBERSHIP_SQL.format(columns=f"{_MEMBERSHIP.sql}, {_SHIFT.sql}")
-    found = rows(sql, _current_membership_params(participant))
+    found = rows(_current_membership_sql(), _current_membership_params(participant))
     if not found:
         raise ParticipantNotMember(participant=participant)
     row = found[0]
@@ -92,22 +111,13 @@ def _reports_around(
     day, shift and membership. With `lock` the report rows are locked.
     """
     around = timezone.localdate(now)
-    sql = _REPORTS_AROUND_SQL.format(
-        report=_REPORT.sql,
-        day=_DAY.sql,
-        shift=_SHIFT.sql,
-        membership=_MEMBERSHIP.sql,
-        current=_CURRENT_MEMBERSHIP_SQL.format(columns="m.id"),
-    )
-    if lock and connection.features.has_select_for_update_of:
-        sql += " FOR UPDATE OF r"
     params = [
         *_current_membership_params(participant),
         around - TODAY_SPREAD,
         around + TODAY_SPREAD,
         Report.Status.NOT_PARTICIPATE,
     ]
-    return [_report_read(row) for row in rows(sql, params)]
+    return [_report_read(row) for row in rows(_reports_around_sql(lock=lock), params)]
 
 
 def _report_read(row: tuple) -> Report:
@@ -166,17 +176,23 @@ def report_today(
     return report
 
 
-def report_skip_check(report: Report) -> None:
-    """Raise why the report cannot be skipped; only a waiting report can."""
+def report_settled_check(report: Report) -> None:
+    """Raise why a report under review, approved or skipped takes nothing more
+    (neither a photo nor a skip)."""
     match report.status:
-        case Report.Status.WAITING:
-            return
         case Report.Status.REVIEWING:
             raise ReportUnderReview()
         case Report.Status.APPROVED:
             raise ReportAlreadyApproved()
         case Report.Status.SKIPPED:
             raise ReportAlreadySkipped()
+
+
+def report_skip_check(report: Report) -> None:
+    """Raise why the report cannot be skipped; only a waiting report can."""
+    if report.status == Report.Status.WAITING:
+        return
+    report_settled_check(report)
     # The lazy label is translated where the error is worded (admin or bot).
     raise ReportNotWaiting(status=Report.Status(report.status).label)
 

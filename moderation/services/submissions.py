@@ -22,16 +22,17 @@ from core.exceptions import (
     ParticipantNotRegistered,
     PhotoAlreadySent,
     PhotoRequired,
-    ReportAlreadyApproved,
-    ReportAlreadySkipped,
     ReportAttemptsExhausted,
-    ReportUnderReview,
 )
 from core.models import Participant
 from core.sql import rows
 from moderation.images import NEAR_DUPLICATE_DISTANCE, PreparedImage, hash_distance
 from moderation.models import Report, Submission
-from moderation.services.reports import no_report_today, report_of_today
+from moderation.services.reports import (
+    no_report_today,
+    report_of_today,
+    report_settled_check,
+)
 
 # Kinds of message content that count as a photo: a photo, or an image file.
 PHOTO_KINDS = frozenset({"photo", "image"})
@@ -73,15 +74,9 @@ _OWN_HASHES_SQL = """
 
 def _check_open_for_photo(report: Report) -> None:
     """Raise the reason a report takes no photo now (waiting/declined ones do)."""
-    match report.status:
-        case Report.Status.REVIEWING:
-            raise ReportUnderReview()
-        case Report.Status.APPROVED:
-            raise ReportAlreadyApproved()
-        case Report.Status.SKIPPED:
-            raise ReportAlreadySkipped()
-        case Report.Status.NOT_PARTICIPATE:
-            raise NoTaskToday(participant=report.membership.participant)
+    report_settled_check(report)
+    if report.status == Report.Status.NOT_PARTICIPATE:
+        raise NoTaskToday(participant=report.membership.participant)
     limit = report.day.shift.max_attempts
     if report.attempts >= limit:
         raise ReportAttemptsExhausted(limit=limit)
@@ -155,6 +150,27 @@ def _photo_lookup(
     return report, known
 
 
+def _earlier_or_refusal(
+    participant: Participant | None,
+    report: Report | None,
+    known: _Known,
+    *,
+    kind: str,
+) -> Submission | None:
+    """Return the submission made earlier from this update or album; else raise
+    the refusal of the message, in the rules' order, or return None (welcome)."""
+    if earlier := known.delivered or known.album:
+        return _submission_loaded(earlier)
+    if report is None:
+        raise no_report_today(participant)
+    _check_open_for_photo(report)
+    if kind not in PHOTO_KINDS:
+        raise PhotoRequired(kind=kind)
+    if known.file_seen:
+        raise PhotoAlreadySent()
+    return None
+
+
 def report_photo_check(
     participant: Participant | None,
     *,
@@ -178,16 +194,7 @@ def report_photo_check(
         file_unique_id=file_unique_id,
         media_group_id=media_group_id,
     )
-    if earlier := known.delivered or known.album:
-        return _submission_loaded(earlier)
-    if report is None:
-        raise no_report_today(participant)
-    _check_open_for_photo(report)
-    if kind not in PHOTO_KINDS:
-        raise PhotoRequired(kind=kind)
-    if known.file_seen:
-        raise PhotoAlreadySent()
-    return None
+    return _earlier_or_refusal(participant, report, known, kind=kind)
 
 
 def _near_duplicate(report: Report, phash: str) -> int | None:
@@ -244,13 +251,9 @@ def report_submit(
         media_group_id=media_group_id,
         lock=True,
     )
-    if earlier := known.delivered or known.album:
-        return _submission_loaded(earlier)
-    if report is None:
-        raise no_report_today(participant)
-    _check_open_for_photo(report)
-    if known.file_seen:
-        raise PhotoAlreadySent()
+    if earlier := _earlier_or_refusal(participant, report, known, kind="photo"):
+        return earlier
+    # Here there is a report: `_earlier_or_refusal` refuses a missing one.
     report.attempts += 1
     report.status = Report.Status.REVIEWING
     report.submitted_at = now
