@@ -157,3 +157,10 @@ def runbot(
         stdout=subprocess.DEVNULL,
         stderr=log.open("ab"),
     )
+
+
+def kill_if_running(process: subprocess.Popen) -> None:
+    """Kill a bot process a test leaves running (it failed before stopping it)."""
+    if process.poll() is None:
+        process.kill()
+        process.wait(10)

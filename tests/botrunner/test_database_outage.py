@@ -25,7 +25,12 @@ from django.db import DEFAULT_DB_ALIAS, connections
 
 from botrunner import texts
 from moderation.models import Report, Submission
-from tests.botrunner.conftest import BASE_DIR, START_TIMEOUT, runbot
+from tests.botrunner.conftest import (
+    BASE_DIR,
+    START_TIMEOUT,
+    kill_if_running,
+    runbot,
+)
 from tests.factories import members_waiting_today
 
 pytestmark = pytest.mark.postgres
@@ -177,9 +182,7 @@ def test_runbot_survives_a_database_restart_mid_burst(api, postgres_server, tmp_
         process.send_signal(signal.SIGTERM)
         exit_code = process.wait(30)
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(10)
+        kill_if_running(process)
 
     assert exit_code == 0
     submissions = list(Submission.objects.using(ALIAS).order_by("telegram_update_id"))

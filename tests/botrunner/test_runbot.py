@@ -10,6 +10,7 @@ from core.redaction import REDACTED
 from moderation.models import Report, Submission
 from tests.botrunner.conftest import (
     START_TIMEOUT,
+    kill_if_running,
     member,
     runbot,
     started_shift,
@@ -52,9 +53,7 @@ def test_runbot_process_killed_mid_burst_loses_and_doubles_nothing(api, tmp_path
         process.send_signal(signal.SIGTERM)
         exit_code = process.wait(10)
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(10)
+        kill_if_running(process)
 
     assert stored_when_killed < burst
     assert unconfirmed == burst

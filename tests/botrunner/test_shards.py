@@ -12,6 +12,7 @@ from core.models import Application, Participant
 from moderation.models import Report, Submission
 from tests.botrunner.conftest import (
     START_TIMEOUT,
+    kill_if_running,
     member,
     runbot,
     started_shift,
@@ -107,9 +108,7 @@ def test_shards_killed_mid_burst_lose_double_and_orphan_nothing(api, tmp_path):
         assert api.wait_for(api.all_confirmed, timeout=START_TIMEOUT), log.read_text()
         exit_code = stop(process)
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(10)
+        kill_if_running(process)
 
     # The forkserver and the two bot processes.
     assert len(children) >= 3
@@ -142,9 +141,7 @@ def test_shards_keep_each_chats_dialog_in_order(api, tmp_path):
         assert api.wait_for(api.all_confirmed, timeout=START_TIMEOUT), log.read_text()
         exit_code = stop(process)
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(10)
+        kill_if_running(process)
 
     assert exit_code == 0
     participants = Participant.objects.order_by("telegram_id")
