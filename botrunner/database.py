@@ -3,13 +3,14 @@
 asgiref's default `sync_to_async` runs every call on one shared thread, so a
 burst of photos would queue its queries one after another. Here the services
 run on `DATABASE_THREADS` threads at once; Django keeps one connection per
-thread (persistent, `CONN_MAX_AGE`), checked before each call like a web request
+thread (persistent, `CONN_MAX_AGE`), checked before a call like a web request
 does, so a connection broken by a database restart is replaced, not reused.
 """
 
 import asyncio
 import contextlib
 import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
@@ -18,6 +19,7 @@ from functools import wraps
 from asgiref.sync import sync_to_async
 from django.db import (
     DEFAULT_DB_ALIAS,
+    DatabaseError,
     InterfaceError,
     OperationalError,
     close_old_connections,
@@ -31,6 +33,14 @@ DATABASE_THREADS = 8
 # The database could not be reached, or dropped the connection: worth retrying.
 DATABASE_ERRORS = (OperationalError, InterfaceError)
 CLOSE_TIMEOUT = 30.0
+# Checking a connection (Django's CONN_HEALTH_CHECKS: a SELECT 1 before its
+# first query) at every call cost three round trips a photo. A connection its
+# thread used less than this many seconds ago is taken as alive instead: if the
+# server went away meanwhile, the call fails with a database error, the broken
+# connection is closed, and the update is tried again, as in any outage.
+RECENTLY_USED_SECONDS = 1.0
+
+_thread = threading.local()
 
 _pool: ContextVar[ThreadPoolExecutor | None] = ContextVar("bot_database_pool")
 
@@ -62,17 +72,23 @@ def database_sync_to_async[**P, R](
 ) -> Callable[P, Awaitable[R]]:
     """Wrap a sync function (a service, an ORM read) to run in the database pool.
 
-    Stale or broken connections are closed before and after the call, as Django
-    does around each request.
+    Stale or broken connections are closed before the call, as Django does
+    before each request, unless the thread used its connection a moment ago;
+    a connection that failed in the call is closed if it is broken.
     """
 
     @wraps(func)
     def with_connection(*args: P.args, **kwargs: P.kwargs) -> R:
-        close_old_connections()
+        used_at = getattr(_thread, "used_at", None)
+        if used_at is None or time.monotonic() - used_at > RECENTLY_USED_SECONDS:
+            close_old_connections()
         try:
             return func(*args, **kwargs)
-        finally:
+        except DatabaseError:
             close_old_connections()
+            raise
+        finally:
+            _thread.used_at = time.monotonic()
 
     @wraps(func)
     async def call(*args: P.args, **kwargs: P.kwargs) -> R:
