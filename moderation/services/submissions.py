@@ -50,25 +50,30 @@ _KNOWN_SQL = """
     WHERE telegram_update_id = %s OR telegram_file_unique_id = %s {album}
     ORDER BY id
 """
-# Another member's photo of the shift with the same perceptual hash.
-_SAME_HASH_IN_SHIFT_SQL = """
-    SELECT submission.id
-    FROM moderation_submission submission
-    JOIN moderation_report report ON report.id = submission.report_id
-    JOIN core_shiftday day ON day.id = report.day_id
-    WHERE submission.photo_hash = %s AND day.shift_id = %s
-    ORDER BY submission.id
-    LIMIT 1
-"""
-# The participant's own latest photos, with their hashes.
-_OWN_HASHES_SQL = """
-    SELECT submission.id, submission.photo_hash
-    FROM moderation_submission submission
-    JOIN moderation_report report ON report.id = submission.report_id
-    JOIN core_membership membership ON membership.id = report.membership_id
-    WHERE membership.participant_id = %s AND submission.photo_hash <> ''
-    ORDER BY submission.id DESC
-    LIMIT %s
+# Photos that may look like a new one (one round trip): first another member's
+# photo of the shift with the same perceptual hash (indexed), then the
+# participant's own latest photos, with their hashes.
+_LOOK_ALIKES_SQL = """
+    (
+        SELECT submission.id, submission.photo_hash, true AS same_hash
+        FROM moderation_submission submission
+        JOIN moderation_report report ON report.id = submission.report_id
+        JOIN core_shiftday day ON day.id = report.day_id
+        WHERE submission.photo_hash = %s AND day.shift_id = %s
+        ORDER BY submission.id
+        LIMIT 1
+    )
+    UNION ALL
+    (
+        SELECT submission.id, submission.photo_hash, false AS same_hash
+        FROM moderation_submission submission
+        JOIN moderation_report report ON report.id = submission.report_id
+        JOIN core_membership membership ON membership.id = report.membership_id
+        WHERE membership.participant_id = %s AND submission.photo_hash <> ''
+        ORDER BY submission.id DESC
+        LIMIT %s
+    )
+    ORDER BY same_hash DESC, id DESC
 """
 
 
@@ -203,17 +208,20 @@ def _near_duplicate(report: Report, phash: str) -> int | None:
     Other members' photos of the shift are matched on an equal hash (indexed);
     the participant's own recent photos within NEAR_DUPLICATE_DISTANCE bits.
     """
-    same = rows(_SAME_HASH_IN_SHIFT_SQL, [phash, report.day.shift_id])
-    if same:
-        return same[0][0]
-    own = rows(
-        _OWN_HASHES_SQL, [report.membership.participant_id, NEAR_DUPLICATE_WINDOW]
+    candidates = rows(
+        _LOOK_ALIKES_SQL,
+        [
+            phash,
+            report.day.shift_id,
+            report.membership.participant_id,
+            NEAR_DUPLICATE_WINDOW,
+        ],
     )
     return next(
         (
             pk
-            for pk, earlier in own
-            if hash_distance(earlier, phash) <= NEAR_DUPLICATE_DISTANCE
+            for pk, earlier, same_hash in candidates
+            if same_hash or hash_distance(earlier, phash) <= NEAR_DUPLICATE_DISTANCE
         ),
         None,
     )
