@@ -64,7 +64,7 @@ def worker(settings):
     app.conf.task_always_eager, app.conf.task_default_queue = saved
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_large_export_is_written_by_a_celery_worker(client, worker, settings):
     if connection.vendor != "postgresql":
         pytest.skip("the worker process needs the PostgreSQL test database")
