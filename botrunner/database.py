@@ -35,12 +35,22 @@ DATABASE_ERRORS = (OperationalError, InterfaceError)
 CLOSE_TIMEOUT = 30.0
 # Checking a connection (Django's CONN_HEALTH_CHECKS: a SELECT 1 before its
 # first query) at every call cost three round trips a photo. A connection its
-# thread used less than this many seconds ago is taken as alive instead: if the
-# server went away meanwhile, the call fails with a database error, the broken
-# connection is closed, and the update is tried again, as in any outage.
+# thread used less than this many seconds ago is taken as alive instead, unless
+# a call failed with a database error since (the server may have restarted,
+# breaking every connection): a broken one fails its call, is closed, and the
+# update is tried again, as in any outage.
 RECENTLY_USED_SECONDS = 1.0
 
-_thread = threading.local()
+
+class _Uses(threading.local):
+    """When this thread last used its connection (monotonic seconds)."""
+
+    used_at: float | None = None
+
+
+_uses = _Uses()
+# When a call last failed with a database error, in any thread.
+_last_failure = {"at": float("-inf")}
 
 _pool: ContextVar[ThreadPoolExecutor | None] = ContextVar("bot_database_pool")
 
@@ -72,23 +82,22 @@ def database_sync_to_async[**P, R](
 ) -> Callable[P, Awaitable[R]]:
     """Wrap a sync function (a service, an ORM read) to run in the database pool.
 
-    Stale or broken connections are closed before the call, as Django does
-    before each request, unless the thread used its connection a moment ago;
-    a connection that failed in the call is closed if it is broken.
+    Stale or broken connections are closed before the call (see
+    `_connection_prepare`); a connection that failed in the call is closed if it
+    is broken.
     """
 
     @wraps(func)
     def with_connection(*args: P.args, **kwargs: P.kwargs) -> R:
-        used_at = getattr(_thread, "used_at", None)
-        if used_at is None or time.monotonic() - used_at > RECENTLY_USED_SECONDS:
-            close_old_connections()
+        _connection_prepare()
         try:
             return func(*args, **kwargs)
         except DatabaseError:
+            _last_failure["at"] = time.monotonic()
             close_old_connections()
             raise
         finally:
-            _thread.used_at = time.monotonic()
+            _uses.used_at = time.monotonic()
 
     @wraps(func)
     async def call(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -99,6 +108,18 @@ def database_sync_to_async[**P, R](
         return await run(*args, **kwargs)
 
     return call
+
+
+def _connection_prepare() -> None:
+    """Close this thread's connection if stale or broken, as Django does before
+    a request, unless it was used a moment ago and nothing has failed since."""
+    used_at = _uses.used_at
+    if (
+        used_at is None
+        or used_at <= _last_failure["at"]
+        or time.monotonic() - used_at > RECENTLY_USED_SECONDS
+    ):
+        close_old_connections()
 
 
 def _ping() -> None:

@@ -1,6 +1,7 @@
 """The bot's database threads: when a pooled connection is checked before use."""
 
 import asyncio
+import threading
 import time
 
 import pytest
@@ -76,3 +77,34 @@ def test_connection_idle_for_a_while_is_checked_first(monkeypatch):
 
     assert isinstance(first, int)
     assert first != killed
+
+
+def _backend_pid_with(barrier: threading.Barrier) -> int:
+    # Held until the other call arrives, so the two run on different threads.
+    barrier.wait(WAIT)
+    return _backend_pid()
+
+
+def test_failure_on_one_thread_has_the_others_check_their_connections():
+    async def on_both_threads(call) -> list[int]:
+        barrier = threading.Barrier(2)
+        return list(await asyncio.gather(call(barrier), call(barrier)))
+
+    async def run() -> tuple[list[int], object, list[int]]:
+        pid_with = database_sync_to_async(_backend_pid_with)
+        async with database_pool(threads=2):
+            killed = await on_both_threads(pid_with)
+            for pid in killed:
+                await asyncio.to_thread(_terminate, pid)
+            try:
+                failed = await database_sync_to_async(_backend_pid)()
+            except OperationalError as error:
+                failed = error
+            after = await on_both_threads(pid_with)
+        return killed, failed, after
+
+    killed, failed, after = asyncio.run(run())
+
+    assert len(set(killed)) == 2
+    assert isinstance(failed, OperationalError)
+    assert not set(after) & set(killed)
