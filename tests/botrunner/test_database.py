@@ -36,6 +36,14 @@ def _terminate(pid: int) -> None:
     raise AssertionError(f"backend {pid} still runs")
 
 
+async def _pid_or_error() -> int | Exception:
+    """Return the pid of the server process a pooled call talks to, or its error."""
+    try:
+        return await database_sync_to_async(_backend_pid)()
+    except OperationalError as error:
+        return error
+
+
 def _pids_after_termination(calls: int) -> tuple[int, list[int | Exception]]:
     """On one pooled thread: kill the server process of its connection, then
     make `calls` calls; return that process's pid and each call's pid or error."""
@@ -45,12 +53,7 @@ def _pids_after_termination(calls: int) -> tuple[int, list[int | Exception]]:
         async with database_pool(threads=1):
             killed = await backend_pid()
             await asyncio.to_thread(_terminate, killed)
-            results: list[int | Exception] = []
-            for _ in range(calls):
-                try:
-                    results.append(await backend_pid())
-                except OperationalError as error:
-                    results.append(error)
+            results = [await _pid_or_error() for _ in range(calls)]
         return killed, results
 
     return asyncio.run(run())
@@ -90,16 +93,13 @@ def test_failure_on_one_thread_has_the_others_check_their_connections():
         barrier = threading.Barrier(2)
         return list(await asyncio.gather(call(barrier), call(barrier)))
 
-    async def run() -> tuple[list[int], object, list[int]]:
+    async def run() -> tuple[list[int], int | Exception, list[int]]:
         pid_with = database_sync_to_async(_backend_pid_with)
         async with database_pool(threads=2):
             killed = await on_both_threads(pid_with)
             for pid in killed:
                 await asyncio.to_thread(_terminate, pid)
-            try:
-                failed = await database_sync_to_async(_backend_pid)()
-            except OperationalError as error:
-                failed = error
+            failed = await _pid_or_error()
             after = await on_both_threads(pid_with)
         return killed, failed, after
 
