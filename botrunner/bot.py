@@ -2,13 +2,13 @@
 
 import datetime as dt
 
-from aiogram import Bot, Dispatcher, F, Router
+from aiogram import Bot, Dispatcher, F
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ChatType, ParseMode
-from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
-from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
+from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import BotCommand
 from django.conf import settings
@@ -16,6 +16,7 @@ from django.conf import settings
 from botrunner import texts
 from botrunner.handlers import routers_create
 from botrunner.middlewares import (
+    ConnectionsMiddleware,
     ErrorMiddleware,
     ParticipantMiddleware,
     TextsMiddleware,
@@ -41,32 +42,54 @@ def bot_create(token: str | None = None, api_base: str | None = None) -> Bot:
     return bot
 
 
+def _key_builder(prefix: str) -> DefaultKeyBuilder:
+    return DefaultKeyBuilder(prefix=f"smena-bot:{prefix}")
+
+
 def storage_create(prefix: str = "fsm") -> BaseStorage:
     """Return the FSM storage: Redis when REDIS_URL is set (survives restarts), else memory."""
     if settings.REDIS_URL:
         return RedisStorage.from_url(
             settings.REDIS_URL,
-            key_builder=DefaultKeyBuilder(prefix=f"smena-bot:{prefix}"),
+            key_builder=_key_builder(prefix),
             state_ttl=FSM_TTL,
             data_ttl=FSM_TTL,
         )
     return MemoryStorage()
 
 
+def isolation_create(storage: BaseStorage) -> BaseEventIsolation:
+    """Return what handles one chat's updates one at a time across webhook
+    workers: a lock in the Redis of `storage`, else one in the process."""
+    if isinstance(storage, RedisStorage):
+        return storage.create_isolation()
+    return SimpleEventIsolation()
+
+
 def dispatcher_create(
-    storage: BaseStorage | None = None, routers: list[Router] | None = None
+    storage: BaseStorage | None = None,
+    *,
+    isolation: BaseEventIsolation | None = None,
 ) -> Dispatcher:
     """Return a Dispatcher with every handler and middleware of the bot.
 
-    `routers` are fresh ones from `routers_create` (built by default).
+    The poller orders a chat's updates itself; webhook workers pass `isolation`.
     """
-    dispatcher = Dispatcher(storage=storage or storage_create())
-    # Outermost first: errors are caught around the texts and participant work.
-    for middleware in (ErrorMiddleware(), TextsMiddleware(), ParticipantMiddleware()):
+    dispatcher = Dispatcher(
+        storage=storage or storage_create(), events_isolation=isolation
+    )
+    # Outermost first: connections are looked after around everything, errors
+    # are caught around the texts and participant work.
+    for middleware in (
+        ConnectionsMiddleware(),
+        ErrorMiddleware(),
+        TextsMiddleware(),
+        ParticipantMiddleware(),
+    ):
         dispatcher.update.outer_middleware(middleware)
     # Participants talk to the bot in private; group chats get no answers.
     dispatcher.message.filter(F.chat.type == ChatType.PRIVATE)
-    dispatcher.include_routers(*(routers or routers_create()))
+    dispatcher.include_routers(*routers_create())
     dispatcher.startup.register(commands_publish)
     return dispatcher
 

@@ -1,4 +1,5 @@
-"""Update middlewares: errors, the staff's bot texts, the participant and language."""
+"""Update middlewares: database connections, errors, the staff's bot texts, the
+participant and language."""
 
 import logging
 from collections.abc import Awaitable, Callable
@@ -8,14 +9,12 @@ from aiogram import BaseMiddleware, Bot
 from aiogram.enums import ChatMemberStatus
 from aiogram.exceptions import TelegramForbiddenError
 from aiogram.types import Chat, TelegramObject, Update, User
+from asgiref.sync import sync_to_async
+from django.db import InterfaceError, OperationalError, close_old_connections
 
 from botrunner import texts
-from botrunner.database import DATABASE_ERRORS, database_sync_to_async
-from core.services import (
-    participant_by_telegram_id,
-    participant_language,
-    participant_unblock,
-)
+from core.selectors import participant_by_telegram_id
+from core.services import participant_language, participant_unblock
 from notifications.services import participant_mark_blocked
 
 logger = logging.getLogger(__name__)
@@ -24,6 +23,23 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 # Set by the poller on an update's last try; see ErrorMiddleware.
 LAST_TRY = "last_try"
+# The database could not be reached, or dropped the connection: worth retrying.
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+
+
+class ConnectionsMiddleware(BaseMiddleware):
+    """Treat each update as Django treats a request: connections that are broken
+    or past their age are closed before and after it (given back to the pool on
+    PostgreSQL), so a long-running bot survives a database restart."""
+
+    async def __call__(
+        self, handler: Handler, event: TelegramObject, data: dict[str, Any]
+    ) -> Any:
+        await sync_to_async(close_old_connections)()
+        try:
+            return await handler(event, data)
+        finally:
+            await sync_to_async(close_old_connections)()
 
 
 class ErrorMiddleware(BaseMiddleware):
@@ -44,7 +60,7 @@ class ErrorMiddleware(BaseMiddleware):
         except TelegramForbiddenError:
             participant = data.get("participant")
             if participant is not None:
-                await database_sync_to_async(participant_mark_blocked)(participant)
+                await sync_to_async(participant_mark_blocked)(participant)
             logger.info("Chat %s blocked the bot", _chat_id(data))
         except Exception as error:
             if isinstance(error, DATABASE_ERRORS) and not data.get(LAST_TRY):
@@ -82,7 +98,7 @@ class TextsMiddleware(BaseMiddleware):
         self, handler: Handler, event: TelegramObject, data: dict[str, Any]
     ) -> Any:
         if texts.overrides_stale():
-            await database_sync_to_async(texts.overrides_refresh)()
+            await sync_to_async(texts.overrides_refresh)()
         return await handler(event, data)
 
 
@@ -106,15 +122,13 @@ class ParticipantMiddleware(BaseMiddleware):
         user: User | None = data.get("event_from_user")
         participant = None
         if user is not None and not user.is_bot:
-            participant = await database_sync_to_async(participant_by_telegram_id)(
-                user.id
-            )
+            participant = await sync_to_async(participant_by_telegram_id)(user.id)
         if (
             participant is not None
             and participant.has_blocked_bot
             and not _blocks_bot(event)
         ):
-            participant = await database_sync_to_async(participant_unblock)(participant)
+            participant = await sync_to_async(participant_unblock)(participant)
         data["participant"] = participant
         data["language"] = (
             participant.language

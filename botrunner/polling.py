@@ -19,20 +19,18 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.dispatcher.middlewares.user_context import UserContextMiddleware
 from aiogram.types import Update
 from aiogram.utils.backoff import Backoff, BackoffConfig
+from asgiref.sync import sync_to_async
 from pydantic import ValidationError
 
-from botrunner.database import DATABASE_ERRORS, database_available, database_pool
-from botrunner.middlewares import LAST_TRY
+from botrunner.middlewares import DATABASE_ERRORS, LAST_TRY
 from botrunner.telegram import GetRawUpdates
-
-if TYPE_CHECKING:
-    from botrunner.shards import Shards
+from core.selectors import database_answers
 
 logger = logging.getLogger(__name__)
 
@@ -92,10 +90,10 @@ async def _feed(
             return True
         if await stopped_within(stop, next(backoff)):
             return False
-        if await database_available():
+        if await sync_to_async(database_answers)():
             failures += 1
             continue
-        while not await database_available():
+        while not await sync_to_async(database_answers)():
             if await stopped_within(stop, next(backoff)):
                 return False
 
@@ -155,35 +153,9 @@ async def poll(
     stop: asyncio.Event,
     poll_timeout: int = POLL_TIMEOUT,
     concurrency: int = CONCURRENCY,
-    shards: "Shards | None" = None,
     **data: Any,
 ) -> None:
-    """Poll until `stop` is set; the batch in hand is finished and confirmed first.
-
-    With `shards`, batches are handled in its child processes instead of here.
-    """
-    async with database_pool():
-        await _poll(
-            dispatcher,
-            bot,
-            stop=stop,
-            poll_timeout=poll_timeout,
-            concurrency=concurrency,
-            shards=shards,
-            **data,
-        )
-
-
-async def _poll(
-    dispatcher: Dispatcher,
-    bot: Bot,
-    *,
-    stop: asyncio.Event,
-    poll_timeout: int,
-    concurrency: int,
-    shards: "Shards | None",
-    **data: Any,
-) -> None:
+    """Poll until `stop` is set; the batch in hand is finished and confirmed first."""
     allowed = dispatcher.resolve_used_update_types()
     backoff = Backoff(BACKOFF)
     offset: int | None = None
@@ -222,17 +194,14 @@ async def _poll(
             backoff.reset()
             if not raw_updates:
                 continue
-            if shards is not None:
-                handled = await shards.handle_batch(bot, raw_updates, stop=stop)
-            else:
-                handled = await handle_batch(
-                    dispatcher,
-                    bot,
-                    raw_updates,
-                    stop=stop,
-                    concurrency=concurrency,
-                    **data,
-                )
+            handled = await handle_batch(
+                dispatcher,
+                bot,
+                raw_updates,
+                stop=stop,
+                concurrency=concurrency,
+                **data,
+            )
             if handled:
                 offset = _next_offset(raw_updates, offset)
     finally:

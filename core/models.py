@@ -8,7 +8,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -140,6 +140,8 @@ class Shift(TimeStampedModel):
         CANCELLED = "cancelled", _("Cancelled")
 
     RUNNING_STATUSES = (Status.STARTED, Status.READY_FOR_COMPLETE)
+    # A member of such a shift is "in" it: applying, doing tasks or awaiting the end.
+    CURRENT_STATUSES = (Status.PREPARING, *RUNNING_STATUSES)
     MAX_DURATION = dt.timedelta(days=120)
     REGISTRATION_DAYS_AFTER_START = 2
 
@@ -376,6 +378,21 @@ class Application(TimeStampedModel):
 class MembershipQuerySet(models.QuerySet):
     def active(self) -> "MembershipQuerySet":
         return self.filter(status=Membership.Status.ACTIVE)
+
+    def current_of(self, participant: "Participant") -> "MembershipQuerySet":
+        """The participant's active memberships of current shifts, the one that
+        counts first: a running shift before a preparing one, then the latest."""
+        return (
+            self.active()
+            .filter(participant=participant, shift__status__in=Shift.CURRENT_STATUSES)
+            .order_by(
+                Case(
+                    When(shift__status=Shift.Status.PREPARING, then=Value(1)),
+                    default=Value(0),
+                ),
+                "-shift__start_date",
+            )
+        )
 
 
 class Membership(TimeStampedModel):

@@ -30,7 +30,6 @@ from core.exceptions import (
     ShiftWrongStatus,
 )
 from core.models import Participant, Shift, ShiftDay, Task, User
-from core.sql import Columns, rows
 
 SHIFT_MAX_MONTHS = 4
 SHIFT_EDITABLE_FIELDS = frozenset(
@@ -264,20 +263,6 @@ def participant_register(
         # The same dialog finished twice at once (a redelivered update).
         raise ParticipantAlreadyRegistered(telegram_id=telegram_id) from error
     return participant
-
-
-_PARTICIPANT = Columns(Participant, "p")
-
-
-def participant_by_telegram_id(telegram_id: int) -> Participant | None:
-    """Return the participant with this Telegram id, or None.
-
-    The bot reads the sender of every update with it: hand-written SQL (see
-    core/sql.py).
-    """
-    sql = f"SELECT {_PARTICIPANT.sql} FROM core_participant p WHERE p.telegram_id = %s"
-    found = rows(sql, [telegram_id])
-    return _PARTICIPANT.instance(found[0]) if found else None
 
 
 def participant_unblock(participant: Participant) -> Participant:

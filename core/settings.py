@@ -96,16 +96,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    # Django's connection pool (psycopg_pool), one per process: a connection is
+    # taken per request, task or bot update and given back after it; the pool
+    # checks it before handing it out, so a database restart costs no request.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    if env.bool("DATABASE_PREPARED_STATEMENTS_ENABLED", default=True):
-        # Lets core.sql prepare the bot's hot queries (Django disables prepared
-        # statements by default). Nothing else is prepared: Django's own queries
-        # bind on the client, and psycopg would prepare others only after this
-        # many runs. Off behind a pooler that cannot keep them (PgBouncer in
-        # transaction mode before 1.21).
-        options = DATABASES["default"].setdefault("OPTIONS", {})
-        options["prepare_threshold"] = 1_000_000
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=10),
+        # Seconds a caller waits for a free connection (or the server) before
+        # an error: long enough for a burst, short enough to retry an outage.
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+    }
 
 # --- Cache -------------------------------------------------------------------------
 
@@ -252,8 +254,13 @@ TELEGRAM_RATE_GLOBAL = env.float("TELEGRAM_RATE_GLOBAL", default=25.0)
 TELEGRAM_RATE_PER_CHAT = env.float("TELEGRAM_RATE_PER_CHAT", default=1.0)
 TELEGRAM_WEBHOOK_URL = env("TELEGRAM_WEBHOOK_URL", default="")
 TELEGRAM_WEBHOOK_SECRET = env("TELEGRAM_WEBHOOK_SECRET", default="")
-# Processes the polling bot handles updates in (one core each); 1: in the poller.
-BOT_PROCESSES = env.int("BOT_PROCESSES", default=2)
+# Webhook mode (`runbot --webhook`): where its uvicorn listens, with how many
+# worker processes (one core each), and how many requests Telegram may hold open.
+TELEGRAM_WEBHOOK_BIND = env("TELEGRAM_WEBHOOK_BIND", default="127.0.0.1:8081")
+TELEGRAM_WEBHOOK_WORKERS = env.int("TELEGRAM_WEBHOOK_WORKERS", default=2)
+TELEGRAM_WEBHOOK_MAX_CONNECTIONS = env.int(
+    "TELEGRAM_WEBHOOK_MAX_CONNECTIONS", default=40
+)
 
 # --- Email -------------------------------------------------------------------------
 

@@ -9,8 +9,6 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    # Webhook mode of the bot (runbot --webhook); referenced by name only.
-    path("telegram/", include("botrunner.urls")),
     path(
         f"{settings.PRIVATE_MEDIA_URL.strip('/')}/<path:path>",
         private_media,

@@ -3,9 +3,9 @@
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
+from asgiref.sync import sync_to_async
 
 from botrunner import keyboards, texts
-from botrunner.database import database_sync_to_async
 from botrunner.replies import acknowledge, drop_buttons, reply, reply_error
 from core.exceptions import DomainError, ParticipantNotRegistered
 from core.models import Participant
@@ -18,7 +18,7 @@ async def apply_and_reply(
     """Apply the participant to the open shift and tell them the outcome."""
     language = participant.language
     try:
-        application = await database_sync_to_async(participant_apply)(participant)
+        application = await sync_to_async(participant_apply)(participant)
     except DomainError as error:
         await reply_error(event, error, language)
         return

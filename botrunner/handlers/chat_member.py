@@ -7,8 +7,8 @@ included, clears the mark in `ParticipantMiddleware`.
 from aiogram import Router
 from aiogram.filters import KICKED, ChatMemberUpdatedFilter
 from aiogram.types import ChatMemberUpdated
+from asgiref.sync import sync_to_async
 
-from botrunner.database import database_sync_to_async
 from core.models import Participant
 from notifications.services import participant_mark_blocked
 
@@ -17,9 +17,7 @@ async def on_bot_blocked(
     event: ChatMemberUpdated, participant: Participant | None
 ) -> None:
     if participant is not None:
-        await database_sync_to_async(participant_mark_blocked)(
-            participant, now=event.date
-        )
+        await sync_to_async(participant_mark_blocked)(participant, now=event.date)
 
 
 async def on_bot_unblocked(event: ChatMemberUpdated) -> None:

@@ -3,9 +3,9 @@
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
+from asgiref.sync import sync_to_async
 
 from botrunner import keyboards, texts
-from botrunner.database import database_sync_to_async
 from botrunner.handlers.status import send_status
 from botrunner.replies import acknowledge, drop_buttons, reply, reply_error
 from core.exceptions import DomainError, ParticipantNotRegistered
@@ -39,7 +39,7 @@ async def on_balance(
     if isinstance(event, CallbackQuery):
         await acknowledge(event)
     try:
-        points = await database_sync_to_async(participant_balance)(participant)
+        points = await sync_to_async(participant_balance)(participant)
     except DomainError as error:
         await reply_error(event, error, language)
         return
@@ -60,12 +60,12 @@ async def on_skip(
     if isinstance(event, CallbackQuery):
         await acknowledge(event)
     try:
-        report = await database_sync_to_async(report_today)(participant)
+        report = await sync_to_async(report_today)(participant)
         report_skip_check(report)
     except DomainError as error:
         await reply_error(event, error, language)
         return
-    counts = await database_sync_to_async(_skip_counts)(report)
+    counts = await sync_to_async(_skip_counts)(report)
     await reply(
         event,
         texts.render("skip_confirm", language, task=report.day.task.title, **counts),
@@ -80,16 +80,16 @@ async def on_skip_yes(
     await drop_buttons(callback)
     report_id = (callback.data or "").removeprefix(f"{keyboards.SKIP_YES}:")
     try:
-        report = await database_sync_to_async(report_today)(participant)
+        report = await sync_to_async(report_today)(participant)
         if str(report.pk) != report_id:
             # A confirmation left over from an earlier day skips nothing now.
             await reply(callback, texts.render("skip_expired", language))
             return
-        report = await database_sync_to_async(report_skip)(report)
+        report = await sync_to_async(report_skip)(report)
     except DomainError as error:
         await reply_error(callback, error, language)
         return
-    counts = await database_sync_to_async(_skip_counts)(report)
+    counts = await sync_to_async(_skip_counts)(report)
     await reply(
         callback,
         texts.render("skip_done", language, **counts),

@@ -8,9 +8,9 @@ from aiogram.filters import Command, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.types import Message
+from asgiref.sync import sync_to_async
 
 from botrunner import keyboards, texts
-from botrunner.database import database_sync_to_async
 from botrunner.handlers.applications import apply_and_reply
 from botrunner.handlers.status import send_status
 from botrunner.states import REGISTRATION_STEPS, Registration
@@ -124,7 +124,7 @@ async def on_contact(message: Message, state: FSMContext, language: str) -> None
         phone = participant_phone_clean(
             contact.phone_number, contact_user_id=contact.user_id, sender_id=sender.id
         )
-        participant = await database_sync_to_async(participant_register)(
+        participant = await sync_to_async(participant_register)(
             telegram_id=sender.id,
             telegram_username=sender.username or "",
             first_name=data["first_name"],

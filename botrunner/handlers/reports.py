@@ -3,13 +3,18 @@
 import logging
 from typing import Any
 
+# imagehash loads scipy's DCT on its first phash (half a second), which would
+# stall the first photo of a burst: loaded when the bot starts instead. Not in
+# moderation/images.py, which the Celery worker imports too (it then kept the
+# sender's pace less well: a 429 in bench.broadcast).
+import scipy.fftpack  # noqa: F401
 from aiogram import Bot, Router
 from aiogram.enums import ContentType
 from aiogram.types import Document, Message, PhotoSize, Update
+from asgiref.sync import sync_to_async
 from django.core.cache import cache
 
 from botrunner import keyboards, texts
-from botrunner.database import database_sync_to_async
 from botrunner.telegram import DownloadFailed, download
 from core.exceptions import DomainError, PhotoRequired
 from core.models import Participant
@@ -64,10 +69,10 @@ async def _reply_received(
 def _photo_store(
     participant: Participant | None, content: bytes, **submission: Any
 ) -> Submission:
-    """Re-encode a downloaded photo and submit it, in one trip off the event loop.
+    """Re-encode a downloaded photo and submit it, in one call off the event loop.
 
-    Decoding and re-encoding is CPU work; it runs on the database thread, before
-    the submission's transaction, which saves a second hand-over between threads.
+    Decoding and re-encoding is CPU work; it runs before the submission's
+    transaction, so the report's row is locked only for the writes.
     """
     return report_submit(participant, image=image_prepare(content), **submission)
 
@@ -84,7 +89,7 @@ async def on_message(
     update_id = event_update.update_id
     album = message.media_group_id or ""
     try:
-        earlier = await database_sync_to_async(report_photo_check)(
+        earlier = await sync_to_async(report_photo_check)(
             participant,
             kind=kind,
             file_unique_id=media.file_unique_id if media else "",
@@ -101,7 +106,7 @@ async def on_message(
             raise PhotoRequired(kind=kind)
         image_size_check(media.file_size)
         content = await download(bot, media.file_id)
-        submission = await database_sync_to_async(_photo_store)(
+        submission = await sync_to_async(_photo_store)(
             participant,
             content,
             file_id=media.file_id,

@@ -7,9 +7,9 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
 )
+from asgiref.sync import sync_to_async
 
 from botrunner import keyboards, texts
-from botrunner.database import database_sync_to_async
 from botrunner.replies import reply
 from core.models import Application, Participant
 from moderation.models import Report
@@ -93,7 +93,7 @@ async def send_status(
     event: Message | CallbackQuery, participant: Participant, *, greet: bool = False
 ) -> None:
     """Send the participant's status with the keyboard that fits it."""
-    overview = await database_sync_to_async(participant_overview)(participant)
+    overview = await sync_to_async(participant_overview)(participant)
     await reply(
         event,
         status_text(overview, greet=greet),

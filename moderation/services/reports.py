@@ -5,9 +5,8 @@ Photos are submitted in moderation/services/submissions.py.
 
 import datetime as dt
 from collections.abc import Iterable
-from functools import cache
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from core.exceptions import (
@@ -20,113 +19,22 @@ from core.exceptions import (
     ReportNotWaiting,
     ReportUnderReview,
 )
-from core.models import Membership, Participant, Shift, ShiftDay, Task, User
-from core.sql import Columns, rows
+from core.models import Membership, Participant, Task, User
 from moderation.models import Report
-
-CURRENT_SHIFT_STATUSES = (
-    Shift.Status.PREPARING,
-    Shift.Status.STARTED,
-    Shift.Status.READY_FOR_COMPLETE,
-)
-# A shift's task day is within this of the server's date, whatever its time
-# zone and task hour.
-TODAY_SPREAD = dt.timedelta(days=2)
-
-
-_REPORT = Columns(Report, "r")
-_DAY = Columns(ShiftDay, "d")
-_SHIFT = Columns(Shift, "s")
-_MEMBERSHIP = Columns(Membership, "m")
-
-# SQL written by hand: every photo of a burst runs these (see core/sql.py).
-
-# The current membership: active, of a current shift, the latest-starting one.
-_CURRENT_MEMBERSHIP_SQL = """
-    SELECT {columns}
-    FROM core_membership m
-    JOIN core_shift s ON s.id = m.shift_id
-    WHERE m.participant_id = %s AND m.status = %s AND s.status IN (%s, %s, %s)
-    ORDER BY s.start_date DESC
-    LIMIT 1
-"""
-
-# The current membership's reports of the days around a date.
-_REPORTS_AROUND_SQL = """
-    SELECT {report}, {day}, {shift}, {membership}
-    FROM moderation_report r
-    JOIN core_shiftday d ON d.id = r.day_id
-    JOIN core_shift s ON s.id = d.shift_id
-    JOIN core_membership m ON m.id = r.membership_id
-    WHERE r.membership_id = ({current})
-        AND d.date BETWEEN %s AND %s
-        AND r.status <> %s
-"""
-
-
-def _current_membership_params(participant: Participant) -> list:
-    return [participant.pk, Membership.Status.ACTIVE, *CURRENT_SHIFT_STATUSES]
-
-
-@cache
-def _current_membership_sql() -> str:
-    return _CURRENT_MEMBERSHIP_SQL.format(columns=f"{_MEMBERSHIP.sql}, {_SHIFT.sql}")
-
-
-@cache
-def _reports_around_sql(*, lock: bool) -> str:
-    sql = _REPORTS_AROUND_SQL.format(
-        report=_REPORT.sql,
-        day=_DAY.sql,
-        shift=_SHIFT.sql,
-        membership=_MEMBERSHIP.sql,
-        current=_CURRENT_MEMBERSHIP_SQL.format(columns="m.id"),
-    )
-    if lock and connection.features.has_select_for_update_of:
-        sql += " FOR UPDATE OF r"
-    return sql
+from moderation.selectors import reports_around
 
 
 def membership_current(participant: Participant | None) -> Membership:
     """Return the participant's active membership of a current shift, or raise why not."""
     if participant is None:
         raise ParticipantNotRegistered()
-    found = rows(_current_membership_sql(), _current_membership_params(participant))
-    if not found:
+    membership = (
+        Membership.objects.current_of(participant).select_related("shift").first()
+    )
+    if membership is None:
         raise ParticipantNotMember(participant=participant)
-    row = found[0]
-    membership = _MEMBERSHIP.instance(row)
-    membership.shift = _SHIFT.instance(row, len(_MEMBERSHIP))
     membership.participant = participant
     return membership
-
-
-def _reports_around(
-    participant: Participant, now: dt.datetime, *, lock: bool = False
-) -> list[Report]:
-    """Reports that may be today's: the current membership's, within days of now.
-
-    Which day is "today" depends on each shift's time zone and task hour, so
-    `_report_of_today` picks among these few rows in Python. Each comes with its
-    day, shift and membership. With `lock` the report rows are locked.
-    """
-    around = timezone.localdate(now)
-    params = [
-        *_current_membership_params(participant),
-        around - TODAY_SPREAD,
-        around + TODAY_SPREAD,
-        Report.Status.NOT_PARTICIPATE,
-    ]
-    return [_report_read(row) for row in rows(_reports_around_sql(lock=lock), params)]
-
-
-def _report_read(row: tuple) -> Report:
-    report = _REPORT.instance(row)
-    day = _DAY.instance(row, len(_REPORT))
-    day.shift = _SHIFT.instance(row, len(_REPORT) + len(_DAY))
-    report.day = day
-    report.membership = _MEMBERSHIP.instance(row, len(row) - len(_MEMBERSHIP))
-    return report
 
 
 def _report_of_today(
@@ -159,9 +67,8 @@ def report_of_today(
     """
     if participant is None:
         return None
-    return _report_of_today(
-        _reports_around(participant, now, lock=lock), participant, now
-    )
+    reports = reports_around(participant, timezone.localdate(now), lock=lock)
+    return _report_of_today(reports, participant, now)
 
 
 def report_today(

@@ -5,13 +5,11 @@ A photo goes through two steps, so that nothing is downloaded for a refusal:
 was already stored by an earlier delivery of the same update or album), and
 `report_submit` stores it, checking every rule again under a row lock.
 
-Both run for every photo of a burst, so their reads are SQL written by hand
-(see core/sql.py); the rules are here in Python.
+Their reads are in moderation/selectors.py; the rules are here.
 """
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -25,9 +23,14 @@ from core.exceptions import (
     ReportAttemptsExhausted,
 )
 from core.models import Participant
-from core.sql import rows
 from moderation.images import NEAR_DUPLICATE_DISTANCE, PreparedImage, hash_distance
 from moderation.models import Report, Submission
+from moderation.selectors import (
+    KnownPhoto,
+    photo_hashes_of,
+    photo_known,
+    photo_same_hash_in_shift,
+)
 from moderation.services.reports import (
     no_report_today,
     report_of_today,
@@ -36,45 +39,9 @@ from moderation.services.reports import (
 
 # Kinds of message content that count as a photo: a photo, or an image file.
 PHOTO_KINDS = frozenset({"photo", "image"})
-# Own earlier photos compared by perceptual hash; older ones are rarely re-sent.
-NEAR_DUPLICATE_WINDOW = 400
 
 # Callers (the bot) read the report and its shift's limits from the result.
 SUBMISSION_RELATED = ("report__day__shift", "report__membership__participant")
-
-# Submissions made from this update, of this Telegram file, or of this album
-# ({album}: for today's report only).
-_KNOWN_SQL = """
-    SELECT id, telegram_update_id, telegram_file_unique_id, report_id, media_group_id
-    FROM moderation_submission
-    WHERE telegram_update_id = %s OR telegram_file_unique_id = %s {album}
-    ORDER BY id
-"""
-# Photos that may look like a new one (one round trip): first another member's
-# photo of the shift with the same perceptual hash (indexed), then the
-# participant's own latest photos, with their hashes.
-_LOOK_ALIKES_SQL = """
-    (
-        SELECT submission.id, submission.photo_hash, true AS same_hash
-        FROM moderation_submission submission
-        JOIN moderation_report report ON report.id = submission.report_id
-        JOIN core_shiftday day ON day.id = report.day_id
-        WHERE submission.photo_hash = %s AND day.shift_id = %s
-        ORDER BY submission.id
-        LIMIT 1
-    )
-    UNION ALL
-    (
-        SELECT submission.id, submission.photo_hash, false AS same_hash
-        FROM moderation_submission submission
-        JOIN moderation_report report ON report.id = submission.report_id
-        JOIN core_membership membership ON membership.id = report.membership_id
-        WHERE membership.participant_id = %s AND submission.photo_hash <> ''
-        ORDER BY submission.id DESC
-        LIMIT %s
-    )
-    ORDER BY same_hash DESC, id DESC
-"""
 
 
 def _check_open_for_photo(report: Report) -> None:
@@ -91,45 +58,6 @@ def _submission_loaded(pk: int) -> Submission:
     return Submission.objects.select_related(*SUBMISSION_RELATED).get(pk=pk)
 
 
-@dataclass(frozen=True, slots=True)
-class _Known:
-    """What is already stored about a photo message (one query finds it all)."""
-
-    delivered: int | None = None  # the submission made from this very update
-    album: int | None = None  # the submission of its album, for this report
-    file_seen: bool = False  # this Telegram file was submitted before
-
-
-def _known(
-    *,
-    update_id: int | None,
-    file_unique_id: str,
-    report: Report | None = None,
-    media_group_id: str = "",
-) -> _Known:
-    album_key = (report.pk, media_group_id) if report and media_group_id else None
-    if update_id is None and not file_unique_id and album_key is None:
-        return _Known()
-    # NULL and "" match nothing: an update without id, a file without unique id.
-    params: list = [update_id, file_unique_id or None]
-    album = ""
-    if album_key is not None:
-        album = "OR (report_id = %s AND media_group_id = %s)"
-        params += album_key
-    delivered = album_pk = None
-    file_seen = False
-    for pk, update, unique_id, report_id, group in rows(
-        _KNOWN_SQL.format(album=album), params
-    ):
-        if update_id is not None and update == update_id:
-            delivered = pk
-        if album_pk is None and (report_id, group) == album_key:
-            album_pk = pk
-        if file_unique_id and unique_id == file_unique_id:
-            file_seen = True
-    return _Known(delivered, album_pk, file_seen)
-
-
 def _photo_lookup(
     participant: Participant | None,
     now: dt.datetime,
@@ -138,7 +66,7 @@ def _photo_lookup(
     file_unique_id: str,
     media_group_id: str,
     lock: bool = False,
-) -> tuple[Report | None, _Known]:
+) -> tuple[Report | None, KnownPhoto]:
     """Return today's report (None if there is none) and what is stored about the
     photo message: two queries, whatever the message.
 
@@ -146,7 +74,7 @@ def _photo_lookup(
     report (album items, webhook retries in parallel), so what is read stays true.
     """
     report = report_of_today(participant, now, lock=lock)
-    known = _known(
+    known = photo_known(
         update_id=update_id,
         file_unique_id=file_unique_id,
         report=report,
@@ -158,7 +86,7 @@ def _photo_lookup(
 def _earlier_or_refusal(
     participant: Participant | None,
     report: Report | None,
-    known: _Known,
+    known: KnownPhoto,
     *,
     kind: str,
 ) -> Submission | None:
@@ -208,20 +136,14 @@ def _near_duplicate(report: Report, phash: str) -> int | None:
     Other members' photos of the shift are matched on an equal hash (indexed);
     the participant's own recent photos within NEAR_DUPLICATE_DISTANCE bits.
     """
-    candidates = rows(
-        _LOOK_ALIKES_SQL,
-        [
-            phash,
-            report.day.shift_id,
-            report.membership.participant_id,
-            NEAR_DUPLICATE_WINDOW,
-        ],
-    )
+    if same := photo_same_hash_in_shift(phash, shift_id=report.day.shift_id):
+        return same
+    own = photo_hashes_of(report.membership.participant_id)
     return next(
         (
             pk
-            for pk, earlier, same_hash in candidates
-            if same_hash or hash_distance(earlier, phash) <= NEAR_DUPLICATE_DISTANCE
+            for pk, earlier in own
+            if hash_distance(earlier, phash) <= NEAR_DUPLICATE_DISTANCE
         ),
         None,
     )

@@ -1,132 +1,173 @@
-"""Webhook mode: the Django view Telegram posts to, and `runbot --webhook`."""
+"""Webhook mode: the ASGI app Telegram posts to, served by a real uvicorn."""
 
 import json
+import threading
+import time
+import urllib.error
+import urllib.request
 import uuid
+from collections.abc import Iterator
 
 import pytest
-from aiogram.fsm.storage.memory import MemoryStorage
+import uvicorn
 from django.core.management import CommandError, call_command
-from django.urls import reverse
+from django.db import connection
 
 from botrunner import bot as bot_module
 from botrunner import texts
+from botrunner.webhook import WebhookApp
 from moderation.models import Submission
 from tests.botrunner.conftest import member, started_shift, today_report
+from tests.botrunner.test_robustness import FAILING_INSERTS, FAILING_INSERTS_DROPPED
+from tests.workers import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CHAT = 9101
 SECRET = "s3cret-token"
+PATH = "/telegram/webhook/"
 EN = {"language_code": "en"}
+START_TIMEOUT = 10.0
+
+
+class WebhookServer:
+    """One webhook worker: uvicorn serving the app in a thread of this process."""
+
+    def __init__(self, app: WebhookApp) -> None:
+        self.port = free_port()
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, lifespan="on", log_config=None
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> "WebhookServer":
+        self.thread.start()
+        deadline = time.monotonic() + START_TIMEOUT
+        while not self.server.started:
+            assert time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(START_TIMEOUT)
+
+    def post(
+        self,
+        update: dict | bytes,
+        *,
+        secret: str | None = SECRET,
+        path: str = PATH,
+        method: str = "POST",
+    ) -> int:
+        """Send a request as Telegram does; return the HTTP status."""
+        body = update if isinstance(update, bytes) else json.dumps(update).encode()
+        headers = {"Content-Type": "application/json"}
+        if secret is not None:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}{path}",
+            data=body if method == "POST" else None,
+            headers=headers,
+            method=method,
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
 
 
 @pytest.fixture
-def webhook(api, settings, monkeypatch):
-    """Configure webhook mode against the fake; return a function posting updates."""
+def webhook(api, settings, monkeypatch) -> Iterator[WebhookServer]:
     settings.TELEGRAM_API_BASE = api.base_url
-    settings.TELEGRAM_WEBHOOK_SECRET = SECRET
+    # Dialogs of one test must not leak into the next (Redis outlives a test).
     prefix = f"test-{uuid.uuid4().hex}"
-    # Dialogs of one test must not leak into the next (Redis or memory).
     monkeypatch.setattr(
-        "botrunner.views.storage_create", lambda: bot_module.storage_create(prefix)
+        "botrunner.webhook.storage_create",
+        lambda: bot_module.storage_create(prefix),
     )
-    monkeypatch.setattr("botrunner.views._memory_storage", MemoryStorage())
-
-    def post(client, update, secret=SECRET):
-        headers = {} if secret is None else {"X-Telegram-Bot-Api-Secret-Token": secret}
-        return client.post(
-            reverse("telegram-webhook"),
-            data=json.dumps(update),
-            content_type="application/json",
-            headers=headers,
-        )
-
-    return post
+    with WebhookServer(WebhookApp(PATH, SECRET)) as server:
+        yield server
 
 
-def test_webhook_with_the_right_secret_handles_the_update(api, webhook, client):
+def test_webhook_with_the_right_secret_handles_the_update(api, webhook):
     update = api.message_update(CHAT, "/help", user=EN, push=False)
 
-    response = webhook(client, update)
+    status = webhook.post(update)
 
-    assert response.status_code == 200
+    assert status == 200
     assert api.sent_to(CHAT)[-1].text == texts.render("help", "en")
 
 
 @pytest.mark.parametrize("secret", ["wrong", "", None])
-def test_webhook_with_a_wrong_secret_is_refused(api, webhook, client, secret):
+def test_webhook_with_a_wrong_secret_is_refused(api, webhook, secret):
     update = api.message_update(CHAT, "/start", user=EN, push=False)
 
-    response = webhook(client, update, secret=secret)
+    status = webhook.post(update, secret=secret)
 
-    assert response.status_code == 403
+    assert status == 403
     assert api.sent_to(CHAT) == []
 
 
-def test_webhook_is_off_without_a_secret(api, webhook, client, settings):
-    settings.TELEGRAM_WEBHOOK_SECRET = ""
+def test_webhook_refuses_other_paths_methods_and_non_json(api, webhook):
+    update = api.message_update(CHAT, "/help", user=EN, push=False)
 
-    response = webhook(client, api.message_update(CHAT, "/help", push=False))
-
-    assert response.status_code == 404
-
-
-def test_webhook_refuses_non_json_and_get(webhook, client):
-    bad = client.post(
-        reverse("telegram-webhook"),
-        data=b"{not json",
-        content_type="application/json",
-        headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
-    )
-    get = client.get(reverse("telegram-webhook"))
-
-    assert bad.status_code == 400
-    assert get.status_code == 405
+    assert webhook.post(update, path="/elsewhere/") == 404
+    assert webhook.post(b"", method="GET") == 405
+    assert webhook.post(b"{not json") == 400
+    assert webhook.post(b"x" * (2 * 1024 * 1024)) == 413
+    assert api.sent_to(CHAT) == []
 
 
-def test_webhook_keeps_the_dialog_between_requests(api, webhook, client):
-    webhook(client, api.message_update(CHAT, "/start", user=EN, push=False))
+def test_webhook_keeps_the_dialog_between_requests(api, webhook):
+    webhook.post(api.message_update(CHAT, "/start", user=EN, push=False))
 
-    webhook(client, api.message_update(CHAT, "Anna", user=EN, push=False))
+    webhook.post(api.message_update(CHAT, "Anna", user=EN, push=False))
 
     assert api.sent_to(CHAT)[-1].text == texts.render("ask_last_name", "en")
 
 
-def test_webhook_retry_of_a_photo_is_stored_once(api, webhook, client):
+def test_webhook_retry_of_a_photo_is_stored_once(api, webhook):
     report = today_report(member(started_shift(), CHAT))
     update = api.photo_update(CHAT, push=False)
 
-    first, retry = webhook(client, update), webhook(client, update)
+    statuses = webhook.post(update), webhook.post(update)
 
-    assert (first.status_code, retry.status_code) == (200, 200)
+    assert statuses == (200, 200)
     assert Submission.objects.get().report == report
     report.refresh_from_db()
     assert report.attempts == 1
 
 
-def test_webhook_unreadable_update_is_acknowledged(webhook, client):
-    response = webhook(client, {"update_id": 1, "message": {"text": 5}})
+def test_webhook_unreadable_update_is_acknowledged(webhook):
+    status = webhook.post({"update_id": 1, "message": {"text": 5}})
 
-    assert response.status_code == 200
+    assert status == 200
     assert not Submission.objects.exists()
 
 
-def test_runbot_webhook_registers_the_webhook(api, settings):
-    settings.TELEGRAM_API_BASE = api.base_url
-    settings.TELEGRAM_WEBHOOK_SECRET = SECRET
-    settings.TELEGRAM_WEBHOOK_URL = "https://smena.example.org/telegram/webhook/"
+@pytest.mark.postgres
+def test_webhook_database_error_answers_500_and_the_retry_stores_once(api, webhook):
+    today_report(member(started_shift(), CHAT))
+    update = api.photo_update(CHAT, push=False)
+    with connection.cursor() as cursor:
+        cursor.execute(FAILING_INSERTS)
+    try:
+        failed = webhook.post(update)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(FAILING_INSERTS_DROPPED)
 
-    call_command("runbot", "--webhook")
+    retried = webhook.post(update)
 
-    [call] = [c for c in api.calls if c.method == "setWebhook"]
-    assert call.params["url"] == settings.TELEGRAM_WEBHOOK_URL
-    assert call.params["secret_token"] == SECRET
-    assert set(call.params["allowed_updates"]) == {
-        "message",
-        "callback_query",
-        "my_chat_member",
-    }
-    assert set(api.commands) == {("default", ""), ("default", "en"), ("default", "ru")}
+    assert (failed, retried) == (500, 200)
+    assert Submission.objects.get().telegram_update_id == update["update_id"]
+    # No apology for a failure Telegram retries: only the retry's answer.
+    assert [m.text for m in api.sent_to(CHAT)] == [
+        texts.render("photo_received", "en", attempt=1, limit=3)
+    ]
 
 
 @pytest.mark.parametrize(
@@ -138,6 +179,16 @@ def test_runbot_webhook_needs_https_and_a_secret(settings, url, secret):
     settings.TELEGRAM_WEBHOOK_SECRET = secret
 
     with pytest.raises(CommandError):
+        call_command("runbot", "--webhook")
+
+
+def test_runbot_webhook_workers_need_redis(settings):
+    settings.TELEGRAM_WEBHOOK_URL = "https://ok.example.org/telegram/webhook/"
+    settings.TELEGRAM_WEBHOOK_SECRET = SECRET
+    settings.TELEGRAM_WEBHOOK_WORKERS = 2
+    settings.REDIS_URL = ""
+
+    with pytest.raises(CommandError, match="REDIS_URL"):
         call_command("runbot", "--webhook")
 
 

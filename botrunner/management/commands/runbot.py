@@ -1,19 +1,23 @@
 import asyncio
 import signal
+from urllib.parse import urlsplit
 
+import uvicorn
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
 
 from botrunner.bot import bot_create, commands_publish, dispatcher_create
 from botrunner.polling import poll
-from botrunner.shards import ShardOptions, shards_running
+
+# http:// is accepted for these hosts only: a local Bot API server in front of
+# the bot, or the tests' fake. Telegram itself posts to https:// only.
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 class Command(BaseCommand):
     help = (
-        "Run the participant Telegram bot (long polling), or with --webhook "
-        "register TELEGRAM_WEBHOOK_URL so that the web process receives updates."
+        "Run the participant Telegram bot: long polling in this process, or with "
+        "--webhook register TELEGRAM_WEBHOOK_URL and serve it with uvicorn workers."
     )
 
     def add_arguments(self, parser) -> None:
@@ -27,7 +31,8 @@ class Command(BaseCommand):
             action="store_true",
             help=(
                 "Register the webhook (TELEGRAM_WEBHOOK_URL, TELEGRAM_WEBHOOK_SECRET) "
-                "with Telegram and exit; updates then go to the web process."
+                "and serve it on TELEGRAM_WEBHOOK_BIND with "
+                "TELEGRAM_WEBHOOK_WORKERS processes."
             ),
         )
 
@@ -39,14 +44,36 @@ class Command(BaseCommand):
         if check:
             return
         if webhook:
-            if not settings.TELEGRAM_WEBHOOK_URL.startswith("https://"):
-                raise CommandError("TELEGRAM_WEBHOOK_URL must be an https:// URL.")
-            if not settings.TELEGRAM_WEBHOOK_SECRET:
-                raise CommandError("TELEGRAM_WEBHOOK_SECRET is not set.")
-            asyncio.run(self._set_webhook())
-            self.stdout.write(f"Webhook set to {settings.TELEGRAM_WEBHOOK_URL}")
-            return
-        asyncio.run(self._poll())
+            self._serve_webhook()
+        else:
+            asyncio.run(self._poll())
+
+    def _serve_webhook(self) -> None:
+        url = urlsplit(settings.TELEGRAM_WEBHOOK_URL)
+        if url.scheme != "https" and url.hostname not in LOCAL_HOSTS:
+            raise CommandError("TELEGRAM_WEBHOOK_URL must be an https:// URL.")
+        if not settings.TELEGRAM_WEBHOOK_SECRET:
+            raise CommandError("TELEGRAM_WEBHOOK_SECRET is not set.")
+        workers = max(settings.TELEGRAM_WEBHOOK_WORKERS, 1)
+        if workers > 1 and not settings.REDIS_URL:
+            raise CommandError(
+                "Several webhook workers share dialogs through Redis: set REDIS_URL "
+                "or TELEGRAM_WEBHOOK_WORKERS=1."
+            )
+        host, _, port = settings.TELEGRAM_WEBHOOK_BIND.rpartition(":")
+        asyncio.run(self._set_webhook())
+        self.stdout.write(f"Webhook set to {settings.TELEGRAM_WEBHOOK_URL}")
+        uvicorn.run(
+            "botrunner.asgi:application",
+            host=host or "127.0.0.1",
+            port=int(port),
+            workers=workers,
+            lifespan="on",
+            # Behind a TLS proxy: trust its X-Forwarded-* headers.
+            proxy_headers=True,
+            log_config=None,  # Django's LOGGING, with its secret redaction
+            access_log=False,
+        )
 
     async def _set_webhook(self) -> None:
         bot = bot_create()
@@ -54,6 +81,7 @@ class Command(BaseCommand):
             await bot.set_webhook(
                 settings.TELEGRAM_WEBHOOK_URL,
                 secret_token=settings.TELEGRAM_WEBHOOK_SECRET,
+                max_connections=settings.TELEGRAM_WEBHOOK_MAX_CONNECTIONS,
                 allowed_updates=dispatcher_create().resolve_used_update_types(),
             )
             await commands_publish(bot)
@@ -69,16 +97,9 @@ class Command(BaseCommand):
             # Finish and confirm the batch in hand, then exit.
             loop.add_signal_handler(signum, stop.set)
         try:
-            async with shards_running(self._processes(), ShardOptions()) as shards:
-                # Polling and a webhook exclude each other; pending updates are kept.
-                await bot.delete_webhook(drop_pending_updates=False)
-                await poll(dispatcher, bot, stop=stop, shards=shards)
+            # Polling and a webhook exclude each other; pending updates are kept.
+            await bot.delete_webhook(drop_pending_updates=False)
+            await poll(dispatcher, bot, stop=stop)
         finally:
             await dispatcher.storage.close()
             await bot.session.close()
-
-    def _processes(self) -> int:
-        # SQLite takes one writer at a time: more processes would only wait on it.
-        if connection.vendor == "sqlite":
-            return 1
-        return max(settings.BOT_PROCESSES, 1)
