@@ -139,7 +139,7 @@ def runbot(
 ) -> subprocess.Popen:
     """Start `manage.py runbot` against the fake and the test database (or `database`).
 
-    `environment` adds or overrides settings (e.g. BOT_PROCESSES).
+    `environment` adds or overrides settings (e.g. LOG_LEVEL).
     """
     env = process_env(
         {

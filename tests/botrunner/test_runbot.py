@@ -23,7 +23,6 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
 
 def test_runbot_process_killed_mid_burst_loses_and_doubles_nothing(api, tmp_path):
-    # Handled in the poller's process; test_shards.py covers BOT_PROCESSES > 1.
     log = tmp_path / "runbot.log"
     burst = 10
     shift = started_shift()
@@ -35,7 +34,7 @@ def test_runbot_process_killed_mid_burst_loses_and_doubles_nothing(api, tmp_path
     api.delay_next(burst // 2, 30.0, method="getFile")  # half the burst hangs
     pushed = sorted(api.photo_update(chat)["update_id"] for chat in chats)
 
-    process = runbot(api, log, BOT_PROCESSES="1")
+    process = runbot(api, log)
     try:
         assert api.wait_for(
             lambda: Submission.objects.count() >= burst // 2, timeout=START_TIMEOUT
@@ -45,7 +44,7 @@ def test_runbot_process_killed_mid_burst_loses_and_doubles_nothing(api, tmp_path
         stored_when_killed = Submission.objects.count()
         unconfirmed = len(api.pending_updates())
 
-        process = runbot(api, log, BOT_PROCESSES="1")
+        process = runbot(api, log)
         assert api.wait_for(
             lambda: Submission.objects.count() == burst, timeout=START_TIMEOUT
         ), log.read_text()
