@@ -13,7 +13,8 @@ from pathlib import Path
 TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 # Which processes count as what, by their command line.
 GROUPS = {
-    "bot children": "multiprocessing.forkserver",
+    "runbot": "manage.py runbot",
+    "webhook workers": "multiprocessing.spawn",
     "PostgreSQL": "postgres",
     "Redis": "redis-server",
 }
