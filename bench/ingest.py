@@ -28,16 +28,11 @@ import io
 import os
 import random
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 
 from bench.cpu import CpuSampler
 from bench.database import database_prepare, django_setup
@@ -48,10 +43,6 @@ BENCH_DATABASE_URL = os.environ.get(
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/3")
 BARS = {"polling": 30.0, "webhook": 12.0}
 WAIT = 180.0
-START_TIMEOUT = 60.0
-WEBHOOK_PATH = "/telegram/webhook/"
-WEBHOOK_SECRET = "bench-webhook-secret"
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def photo_jpeg(seed: int, width: int, height: int) -> bytes:
@@ -72,27 +63,10 @@ def photo_jpeg(seed: int, width: int, height: int) -> bytes:
     return buffer.getvalue()
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def children_of(pid: int) -> list[int]:
-    """Return the pids of the process's children (Linux /proc)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-            found.append(int(entry))
-    return found
+def polling_seen(api):
+    """Return a check that the bot has polled the fake since the check was made."""
+    seen = len(api.calls)
+    return lambda: any(c.method == "getUpdates" for c in api.calls[seen:])
 
 
 def stored() -> int:
@@ -108,71 +82,6 @@ def wait_until(predicate, timeout: float) -> bool:
             return True
         time.sleep(0.05)
     return predicate()
-
-
-class Runbot:
-    """`manage.py runbot` (with `--webhook`, uvicorn and its workers) as a process."""
-
-    def __init__(self, mode: str, api_base: str, token: str, workers: int, log: Path):
-        self.mode, self.log = mode, log
-        self.port = free_port()
-        self.env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "core.settings",
-            "TELEGRAM_API_BASE": api_base,
-            "TELEGRAM_BOT_TOKEN": token,
-            "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{self.port}{WEBHOOK_PATH}",
-            "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
-            "TELEGRAM_WEBHOOK_BIND": f"127.0.0.1:{self.port}",
-            "TELEGRAM_WEBHOOK_WORKERS": str(workers),
-        }
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        command = [sys.executable, "manage.py", "runbot"]
-        if self.mode == "webhook":
-            command.append("--webhook")
-        self.process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=self.log.open("ab"),
-        )
-
-    def webhook_ready(self) -> bool:
-        """Tell whether a worker answers on the webhook path (a GET gets 405)."""
-        try:
-            urllib.request.urlopen(
-                f"http://127.0.0.1:{self.port}{WEBHOOK_PATH}", timeout=1
-            )
-        except urllib.error.HTTPError as error:
-            return error.code == 405
-        except OSError:
-            return False
-        return False
-
-    def kill(self) -> None:
-        """Kill the whole bot at once, as a crash would."""
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(30)
-
-    def kill_one_worker(self) -> int:
-        """Kill one uvicorn worker; its supervisor starts another."""
-        worker = children_of(self.process.pid)[0]
-        os.kill(worker, signal.SIGKILL)
-        return worker
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(30)
-        except subprocess.TimeoutExpired:
-            for child in children_of(self.process.pid):
-                os.kill(child, signal.SIGKILL)
-            self.kill()
 
 
 @dataclass
@@ -206,6 +115,7 @@ def burst(mode: str, photos: int, fault_at: float, workers: int, size) -> Outcom
     from moderation.models import Submission
     from tests.factories import members_waiting_today
     from tests.fakes.telegram_api import FakeTelegramAPI
+    from tests.workers import BotProcess, WebhookBotProcess
 
     # The database is dropped: first give back this process's pooled connections.
     connections["default"].close_pool()
@@ -213,19 +123,14 @@ def burst(mode: str, photos: int, fault_at: float, workers: int, size) -> Outcom
 
     call_command("migrate", verbosity=0)
     chats = members_waiting_today(photos, first_telegram_id=5_000_000)
-    log = Path(tempfile.mkstemp(prefix=f"bench-ingest-{mode}-", suffix=".log")[1])
     contents = {chat: photo_jpeg(chat, *size) for chat in chats}
     with FakeTelegramAPI() as api:
-        bot = Runbot(mode, api.base_url, api.token, workers, log)
-        bot.start()
-        try:
-            up = (
-                (lambda: bot.webhook_ready())
-                if mode == "webhook"
-                else (lambda: any(c.method == "getUpdates" for c in api.calls))
-            )
-            if not wait_until(up, START_TIMEOUT):
-                raise RuntimeError(f"runbot did not start:\n{log.read_text()}")
+        env = {"TELEGRAM_BOT_TOKEN": api.token}
+        if mode == "webhook":
+            bot = WebhookBotProcess(api_base=api.base_url, workers=workers, env=env)
+        else:
+            bot = BotProcess(api_base=api.base_url, polling=polling_seen(api), env=env)
+        with bot:
             sampler = CpuSampler()
             sampler.start()
             began = time.monotonic()
@@ -234,7 +139,7 @@ def burst(mode: str, photos: int, fault_at: float, workers: int, size) -> Outcom
             wait_until(lambda: stored() >= photos * fault_at, WAIT)
             at_fault = stored()
             if mode == "webhook":
-                bot.kill_one_worker()
+                bot.kill_worker()
             else:
                 bot.kill()
                 bot.start()
@@ -245,8 +150,6 @@ def burst(mode: str, photos: int, fault_at: float, workers: int, size) -> Outcom
             unconfirmed = len(api.pending_updates())
             answered = {m.chat_id for m in api.sent if m.method == "sendMessage"}
             unanswered = len(set(chats) - answered)
-        finally:
-            bot.stop()
 
     per_report = Submission.objects.values("report").annotate(n=Count("pk"))
     sample = Submission.objects.order_by("?")[:20]

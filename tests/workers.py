@@ -36,6 +36,29 @@ STOP_TIMEOUT = 15.0
 COMMAND_TIMEOUT = 120.0
 
 
+def children_of(pid: int, command: str = "") -> list[int]:
+    """Return the pids of a process's children whose command line holds
+    `command` (read from Linux's /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+        except OSError:
+            continue  # gone meanwhile
+        # After the command in parentheses: the state, then the parent's pid.
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        if parent == pid and command.encode() in cmdline:
+            found.append(int(entry))
+    return found
+
+
+# What uvicorn's worker processes (spawned by multiprocessing) run.
+UVICORN_WORKER = "multiprocessing.spawn"
+
+
 def database_url() -> str:
     """Return a URL for the database this process is connected to (the test one)."""
     db = connection.settings_dict
@@ -356,6 +379,57 @@ class BotProcess(ProductProcess):
 
     def is_ready(self) -> bool:
         return self.polling()
+
+
+class WebhookBotProcess(ProductProcess):
+    """`manage.py runbot --webhook`: the webhook set on the Bot API at `api_base`
+    and served on a free port by uvicorn with `workers` processes."""
+
+    name = "runbot-webhook"
+    path = "/telegram/webhook/"
+    secret = "webhook-test-secret"
+
+    def __init__(
+        self, *, api_base: str, workers: int = 2, env: dict[str, str] | None = None
+    ) -> None:
+        self.port = free_port()
+        self.workers = workers
+        super().__init__(
+            env={
+                "TELEGRAM_API_BASE": api_base,
+                "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{self.port}{self.path}",
+                "TELEGRAM_WEBHOOK_SECRET": self.secret,
+                "TELEGRAM_WEBHOOK_BIND": f"127.0.0.1:{self.port}",
+                "TELEGRAM_WEBHOOK_WORKERS": str(workers),
+                **(env or {}),
+            }
+        )
+
+    def command(self) -> list[str]:
+        return [sys.executable, "manage.py", "runbot", "--webhook"]
+
+    def worker_pids(self) -> list[int]:
+        return children_of(self.process.pid, UVICORN_WORKER) if self.process else []
+
+    def is_ready(self) -> bool:
+        """Every worker is up and the app answers (a GET is refused with 405)."""
+        if len(self.worker_pids()) < self.workers:
+            return False
+        try:
+            urllib.request.urlopen(
+                f"http://127.0.0.1:{self.port}{self.path}", timeout=2
+            )
+        except urllib.error.HTTPError as error:
+            return error.code == 405
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            return False
+        return False
+
+    def kill_worker(self) -> int:
+        """SIGKILL one worker, mid-request; uvicorn starts another. Return its pid."""
+        worker = self.worker_pids()[0]
+        os.kill(worker, signal.SIGKILL)
+        return worker
 
 
 @contextlib.contextmanager

@@ -135,9 +135,15 @@ def today_report(membership: Membership, **fields) -> Report:
 
 
 def runbot(
-    api: FakeTelegramAPI, log: Path, database: str = "", **environment: str
+    api: FakeTelegramAPI,
+    log: Path,
+    database: str = "",
+    *,
+    options: tuple[str, ...] = (),
+    **environment: str,
 ) -> subprocess.Popen:
-    """Start `manage.py runbot` against the fake and the test database (or `database`).
+    """Start `manage.py runbot <options>` against the fake and the test database
+    (or `database`).
 
     `environment` adds or overrides settings (e.g. LOG_LEVEL).
     """
@@ -151,7 +157,7 @@ def runbot(
         }
     )
     return subprocess.Popen(
-        [sys.executable, "manage.py", "runbot"],
+        [sys.executable, "manage.py", "runbot", *options],
         cwd=BASE_DIR,
         env=env,
         stdout=subprocess.DEVNULL,
