@@ -10,7 +10,7 @@ import tempfile
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key")
 
 from core.settings import *  # noqa: F403
-from core.settings import STORAGES
+from core.settings import DATABASES, STORAGES
 
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -24,6 +24,15 @@ TELEGRAM_BOT_TOKEN = "123456:TEST"
 TELEGRAM_API_BASE = "http://127.0.0.1:9"  # nothing listens there; tests start fakes
 
 PRIVATE_MEDIA_ROOT = tempfile.mkdtemp(prefix="smena-tests-")
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, as in the demo, not Django's default shared in-memory database:
+    # that one locks whole tables and fails at once ("database table is locked")
+    # when a test reads while the bot writes from its thread; a file in WAL mode
+    # lets readers go on and makes writers wait (the settings' timeout).
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(tempfile.mkdtemp(prefix="smena-db-"), "test.sqlite3")
+    }
 STORAGES = {
     **STORAGES,
     "default": {
