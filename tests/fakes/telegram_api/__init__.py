@@ -27,11 +27,18 @@ Async code (e.g. a benchmark driven by ``asyncio.run``)::
             await bot.send_message(42, "hi")
         calls = await api.await_sent(1, timeout=2)
 
+Webhook mode (a receiver such as ``tests/fakes/receiver.py`` on 127.0.0.1)::
+
+    api.webhook_timing(timeout=2, retry_delay=0.05)  # Telegram: 60 s, ~1 s
+    await bot.set_webhook(receiver_url, secret_token="s3cret", max_connections=40)
+    api.photo_update(42)  # POSTed to the receiver, retried until it answers 2xx
+    deliveries = api.wait_delivered(timeout=5)  # or await api.await_delivered()
+
 Layout: ``server.py`` runs the HTTP server and enforces faults, ``state.py``
 implements the Bot API methods, ``feeding.py`` builds and queues updates,
-``api.py`` adds inspection, waiting, fault set-up and stats; ``builders.py``,
-``files.py`` and ``wire.py`` hold object builders, file storage and request
-decoding.
+``webhook.py`` posts them to a webhook, ``api.py`` adds inspection, waiting,
+fault set-up and stats; ``builders.py``, ``files.py`` and ``wire.py`` hold
+object builders, file storage and request/answer decoding.
 
 Semantics worth knowing:
 
@@ -54,6 +61,17 @@ Semantics worth knowing:
 * A newer getUpdates ends an older pending one with 409, as Telegram does.
 * ``wait_for``/``wait_sent`` block the calling thread; on an event loop that
   also runs the bot, use ``await_for``/``await_sent`` instead.
+* With a webhook set, every pending and newly pushed update is POSTed to it
+  as Telegram does (see ``webhook.py``): one update at a time per chat (a
+  user's callback queries in a queue of their own), chats in parallel over at
+  most ``max_connections`` requests; a non-2xx answer, a refused connection or
+  a timeout keeps the update pending and retries it after a doubling delay,
+  and is shown by getWebhookInfo. A 2xx confirms it (``pending_updates()``,
+  ``all_confirmed()`` work as with polling) and may carry a method call
+  (JSON or aiogram's multipart form), which is run and recorded like a call.
+  ``webhook_deliveries`` lists every POST. getUpdates answers 409 meanwhile.
+  setWebhook/deleteWebhook abandon a request in flight (its update stays
+  pending); plain http is accepted for loopback hosts, as a local server does.
 * Message ids count per chat, shared by pushed user messages and bot replies.
   State (files, messages, recorded calls) survives ``stop()``/``start()``.
 """
@@ -62,10 +80,12 @@ from .api import FakeTelegramAPI, Stats
 from .builders import make_jpeg
 from .files import StoredFile, Upload
 from .server import DEFAULT_TOKEN, ApiCall
+from .webhook import Delivery
 
 __all__ = [
     "DEFAULT_TOKEN",
     "ApiCall",
+    "Delivery",
     "FakeTelegramAPI",
     "Stats",
     "StoredFile",

@@ -11,6 +11,7 @@ from typing import Any
 from .feeding import UpdateFeeder
 from .server import OUTGOING_METHODS, POLL_INTERVAL, ApiCall, Fault, Storm
 from .state import ChatId
+from .webhook import Delivery
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,9 @@ class Stats:
     updates_pending: int
     updates_filtered: int
     updates_discarded: int
+    webhook_delivered: int
+    webhook_failed: int
+    webhook_max_in_flight: int
 
 
 def max_in_window(times: list[float], window: float = 1.0) -> int:
@@ -95,6 +99,9 @@ class FakeTelegramAPI(UpdateFeeder):
                 "updates_pending": len(state.queue),
                 "updates_filtered": state.filtered,
                 "updates_discarded": state.discarded,
+                "webhook_delivered": sum(d.ok for d in self._webhook.deliveries),
+                "webhook_failed": sum(not d.ok for d in self._webhook.deliveries),
+                "webhook_max_in_flight": self._webhook.max_in_flight,
             }
         # Window maxima sort every timestamp; compute them without the lock.
         per_chat: defaultdict[ChatId | None, list[float]] = defaultdict(list)
@@ -198,6 +205,72 @@ class FakeTelegramAPI(UpdateFeeder):
         seen = [(call.method, call.chat_id, call.text) for call in self.sent]
         wanted = f"{count} sent call(s) with method={method}, chat_id={chat_id}"
         return f"expected {wanted} within {timeout}s; sent: {seen}"
+
+    # -- webhook ---------------------------------------------------------------
+
+    @property
+    def webhook_deliveries(self) -> list[Delivery]:
+        """Return every POST to the webhook so far, failed ones included."""
+        with self._lock:
+            return list(self._webhook.deliveries)
+
+    def webhook_timing(
+        self,
+        *,
+        timeout: float | None = None,
+        retry_delay: float | None = None,
+        max_retry_delay: float | None = None,
+    ) -> None:
+        """Set how long deliveries wait for an answer and back off before a retry.
+
+        Telegram waits about a minute; tests want short waits. The delay before
+        an update's next retry doubles from ``retry_delay`` up to
+        ``max_retry_delay``, unless the webhook answered with a Retry-After.
+        """
+        timing = self._webhook.timing
+        with self._lock:
+            if timeout is not None:
+                timing.timeout = timeout
+            if retry_delay is not None:
+                timing.retry_delay = retry_delay
+            if max_retry_delay is not None:
+                timing.max_retry_delay = max_retry_delay
+
+    def wait_delivered(self, timeout: float = 5.0) -> list[Delivery]:
+        """Block until the webhook confirmed every pending update.
+
+        Return the deliveries; raise TimeoutError (with the pending count and
+        the last error) if updates are still pending after ``timeout``.
+        """
+        if not self.wait_for(self._all_delivered, timeout):
+            raise TimeoutError(self._undelivered(timeout))
+        return self.webhook_deliveries
+
+    async def await_delivered(
+        self,
+        timeout: float = 5.0,  # noqa: ASYNC109
+    ) -> list[Delivery]:
+        """Await the webhook confirming every pending update (see ``wait_delivered``)."""
+        if not await self.await_for(self._all_delivered, timeout):
+            raise TimeoutError(self._undelivered(timeout))
+        return self.webhook_deliveries
+
+    def _all_delivered(self) -> bool:
+        """Tell whether a webhook is set and has taken every pending update."""
+        with self._lock:
+            return bool(self._state.webhook_url) and not self._state.queue
+
+    def _undelivered(self, timeout: float) -> str:
+        """Describe a failed wait for deliveries."""
+        with self._lock:
+            pending = [update["update_id"] for update in self._state.queue]
+            webhook = self._state.webhook
+        if not webhook.url:
+            return f"no webhook is set; pending updates: {pending}"
+        return (
+            f"{len(pending)} update(s) still pending after {timeout}s: {pending[:20]}; "
+            f"last error: {webhook.last_error_message!r}"
+        )
 
     # -- fault injection -------------------------------------------------------
 

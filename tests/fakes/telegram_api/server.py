@@ -11,6 +11,7 @@ import random
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from types import TracebackType
@@ -23,6 +24,7 @@ from aiohttp import web
 
 from .files import StoredFile
 from .state import ApiError, BotState, ChatId, Params, Uploads
+from .webhook import WebhookSender
 from .wire import read_params
 
 DEFAULT_TOKEN = "123456:TEST"
@@ -34,6 +36,8 @@ MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 # Sync waits re-check this often so predicates on outside state still resolve.
 POLL_INTERVAL = 0.05
 
+# Calls after which the webhook delivers per the new settings.
+WEBHOOK_METHODS = frozenset({"deletewebhook", "setwebhook"})
 # Calls that change what a user sees; successful ones are listed in ``sent``.
 OUTGOING_METHODS = frozenset(
     {
@@ -213,6 +217,9 @@ class FakeTelegramServer:
         self._updates_event = asyncio.Event()
         self._stopping = False
         self._startup_error: BaseException | None = None
+        self._webhook = WebhookSender(
+            self._lock, self._state, self._bump, self._run_reply
+        )
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -317,10 +324,13 @@ class FakeTelegramServer:
             ready.set()
             await runner.cleanup()
             return
+        # The Bot state outlives a stop: a webhook set before goes on delivering.
+        self._webhook.restart()
         ready.set()
         try:
             await self._stop_event.wait()
         finally:
+            await self._webhook.shutdown()
             await runner.cleanup()
             self._base_url = None
 
@@ -334,19 +344,42 @@ class FakeTelegramServer:
 
     async def _handle_method(self, request: web.Request) -> web.Response:
         """Answer ``/bot{token}/{method}`` like the Bot API, recording the call."""
-        name = request.match_info["method"].lower()
-        method = self._state.method_names.get(name, request.match_info["method"])
+        status, body = await self._call(
+            request.match_info["method"],
+            lambda: read_params(request),
+            authorized=request.match_info["token"] == self.token,
+        )
+        return web.json_response(body, status=status)
+
+    async def _run_reply(self, method: str, params: Params, uploads: Uploads) -> None:
+        """Run a method call a webhook answered with, as Telegram does."""
+
+        async def given() -> tuple[Params, Uploads]:
+            return params, uploads
+
+        await self._call(method, given)
+
+    async def _call(
+        self,
+        method_name: str,
+        read: Callable[[], Awaitable[tuple[Params, Uploads]]],
+        *,
+        authorized: bool = True,
+    ) -> tuple[int, dict[str, Any]]:
+        """Run one Bot API call, record it and return its status and JSON body."""
+        name = method_name.lower()
+        method = self._state.method_names.get(name, method_name)
         params: Params = {}
         uploads: Uploads = {}
         chat_id: ChatId | None = None
         result: Any = None
         description: str | None = None
         try:
-            if request.match_info["token"] != self.token:
+            if not authorized:
                 raise ApiError(401, "Unauthorized")
             if name != "getupdates" and name not in self._state.handlers:
                 raise ApiError(404, "Not Found: method not found")
-            params, uploads = await read_params(request)
+            params, uploads = await read()
             chat_id = self._target_chat(name, params)
             result = await self._execute(name, params, uploads, chat_id)
             status, body = 200, {"ok": True, "result": result}
@@ -364,7 +397,7 @@ class FakeTelegramServer:
                 files=uploads,
             )
         )
-        return web.json_response(body, status=status)
+        return status, body
 
     async def _handle_file(self, request: web.Request) -> web.Response:
         """Serve ``/file/bot{token}/{file_path}`` downloads."""
@@ -431,6 +464,8 @@ class FakeTelegramServer:
         with self._lock:
             self._check_faults(name, chat_id)
             result = self._state.call(name, params, uploads)
+            if name in WEBHOOK_METHODS:
+                self._webhook.restart()
             if name in MESSAGE_METHODS:
                 now = time.monotonic()
                 self._accepted.append((chat_id, now))
@@ -520,12 +555,17 @@ class FakeTelegramServer:
             self._bump()
 
     def _deliver(self, update: dict[str, Any], *, push: bool = True) -> dict[str, Any]:
-        """Number an update and, if ``push``, queue it and wake long polls."""
+        """Number an update and, if ``push``, queue it for getUpdates or the webhook."""
+        webhook_queue = None
         with self._lock:
             update = self._state.push(update, queue=push)
+            if push:
+                webhook_queue = self._webhook.accept(update)
             self._bump()
         loop = self._loop
         if push and loop is not None:
             with contextlib.suppress(RuntimeError):  # The loop may be closing.
                 loop.call_soon_threadsafe(self._wake_pollers)
+                if webhook_queue is not None:
+                    loop.call_soon_threadsafe(self._webhook.spawn, webhook_queue)
         return update

@@ -4,9 +4,13 @@
 its own lock held, so every method here may assume exclusive access.
 """
 
+import ipaddress
+import re
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from . import builders
 from .files import MEDIA_FOLDERS, FileStore, StoredFile, Upload
@@ -40,6 +44,22 @@ class ApiError(Exception):
         return body
 
 
+@dataclass(slots=True)
+class WebhookSettings:
+    """What setWebhook asked for, plus the last delivery error getWebhookInfo shows."""
+
+    url: str = ""
+    secret_token: str = ""
+    max_connections: int = 40
+    last_error_date: int | None = None
+    last_error_message: str | None = None
+
+
+# Telegram's limits on setWebhook parameters.
+MAX_CONNECTIONS_RANGE = (1, 100)
+WEBHOOK_PORTS = frozenset({80, 88, 443, 8443})
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply "
     "markup are exactly the same as a current content and reply markup of the message"
@@ -57,7 +77,7 @@ class BotState:
         self.chats: dict[ChatId, dict[str, Any]] = {}
         self.callback_chats: dict[str, ChatId | None] = {}
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        self.webhook_url = ""
+        self.webhook = WebhookSettings()
         self.queue: list[dict[str, Any]] = []
         self.allowed_updates: frozenset[str] = frozenset()
         self.pushed = self.confirmed = self.filtered = self.discarded = 0
@@ -148,19 +168,36 @@ class BotState:
 
     def available(self, limit: int) -> list[dict[str, Any]]:
         """Return up to ``limit`` queued updates, dropping types not allowed."""
-        allowed = self.allowed_updates
-        kept = [
-            update
-            for update in self.queue
-            if (builders.update_type(update) in allowed)
-            or (
-                not allowed
-                and builders.update_type(update) not in builders.OPT_IN_UPDATE_TYPES
-            )
-        ]
+        kept = [update for update in self.queue if self.allows(update)]
         self.filtered += len(self.queue) - len(kept)
         self.queue = kept
         return kept[:limit]
+
+    def allows(self, update: dict[str, Any]) -> bool:
+        """Tell whether allowed_updates lets this update through."""
+        kind = builders.update_type(update)
+        if self.allowed_updates:
+            return kind in self.allowed_updates
+        return kind not in builders.OPT_IN_UPDATE_TYPES
+
+    def settle(self, update: dict[str, Any], *, delivered: bool) -> None:
+        """Take one update off the queue: confirmed by the webhook, or filtered."""
+        # By identity: the oldest pending updates, near the front, settle first.
+        for index, item in enumerate(self.queue):
+            if item is update:
+                del self.queue[index]
+                break
+        else:
+            return
+        if delivered:
+            self.confirmed += 1
+        else:
+            self.filtered += 1
+
+    @property
+    def webhook_url(self) -> str:
+        """Return the webhook URL; empty when updates are polled."""
+        return self.webhook.url
 
     # -- Bot API methods -----------------------------------------------------
 
@@ -180,29 +217,68 @@ class BotState:
     def delete_webhook(self, params: Params, uploads: Uploads) -> bool:
         """Remove the webhook, optionally discarding queued updates."""
         if params.get("drop_pending_updates"):
-            self.discarded += len(self.queue)
-            self.queue = []
-        self.webhook_url = ""
+            self.discard_pending()
+        self.webhook = WebhookSettings()
         return True
 
     def set_webhook(self, params: Params, uploads: Uploads) -> bool:
-        """Remember the webhook URL; getUpdates refuses to work while it is set."""
-        url = params.get("url") or ""
-        if url and not url.startswith("https://"):
+        """Set (or with an empty url remove) the webhook updates are posted to.
+
+        As on a local Bot API server, plain http is accepted, here for loopback
+        hosts only, so tests can run a receiver on 127.0.0.1 without TLS.
+        """
+        url = str(params.get("url") or "")
+        if not url:
+            return self.delete_webhook(params, uploads)
+        _check_webhook_url(url)
+        secret = str(params.get("secret_token") or "")
+        if secret and not _SECRET_TOKEN.fullmatch(secret):
             raise ApiError(
-                400,
-                "Bad Request: bad webhook: An HTTPS URL must be provided for webhook",
+                400, "Bad Request: secret token contains unallowed characters"
             )
-        self.webhook_url = url
+        low, high = MAX_CONNECTIONS_RANGE
+        max_connections = min(max(int(params.get("max_connections") or 40), low), high)
+        if params.get("drop_pending_updates"):
+            self.discard_pending()
+        if "allowed_updates" in params:
+            self.allowed_updates = frozenset(params["allowed_updates"] or ())
+        # A new URL starts with no delivery error recorded.
+        kept = self.webhook if self.webhook.url == url else WebhookSettings()
+        self.webhook = WebhookSettings(
+            url,
+            secret,
+            max_connections,
+            kept.last_error_date,
+            kept.last_error_message,
+        )
         return True
 
     def get_webhook_info(self, params: Params, uploads: Uploads) -> dict[str, Any]:
-        """Describe the webhook and the number of queued updates."""
-        return {
-            "url": self.webhook_url,
+        """Describe the webhook, its queue and its last delivery error."""
+        info: dict[str, Any] = {
+            "url": self.webhook.url,
             "has_custom_certificate": False,
             "pending_update_count": len(self.queue),
         }
+        if not self.webhook.url:
+            return info
+        info["max_connections"] = self.webhook.max_connections
+        if self.allowed_updates:
+            info["allowed_updates"] = sorted(self.allowed_updates)
+        if self.webhook.last_error_date is not None:
+            info["last_error_date"] = self.webhook.last_error_date
+            info["last_error_message"] = self.webhook.last_error_message
+        return info
+
+    def webhook_failed(self, message: str) -> None:
+        """Remember a failed delivery for getWebhookInfo."""
+        self.webhook.last_error_date = int(time.time())
+        self.webhook.last_error_message = message
+
+    def discard_pending(self) -> None:
+        """Drop every queued update (``drop_pending_updates``)."""
+        self.discarded += len(self.queue)
+        self.queue = []
 
     def send_message(self, params: Params, uploads: Uploads) -> dict[str, Any]:
         """Send a text message."""
@@ -416,6 +492,28 @@ class BotState:
         updated["edit_date"] = int(time.time())
         self.messages[key] = updated
         return updated
+
+
+def _check_webhook_url(url: str) -> None:
+    """Refuse webhook URLs Telegram refuses (http is kept for loopback hosts)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if parts.scheme == "http" and loopback:
+        return
+    if parts.scheme != "https" or not host:
+        raise ApiError(
+            400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
+        )
+    if not loopback and (parts.port or 443) not in WEBHOOK_PORTS:
+        raise ApiError(
+            400,
+            "Bad Request: bad webhook: Webhook can be set up only on ports "
+            "80, 88, 443 or 8443",
+        )
 
 
 def _inline_markup(params: Params) -> dict[str, Any] | None:

@@ -11,7 +11,9 @@ import asyncio
 import json
 import re
 from typing import Any
+from urllib.parse import parse_qsl
 
+import aiohttp
 from aiohttp import web
 
 from .files import Upload
@@ -34,6 +36,7 @@ INT_FIELDS = frozenset(
     {
         "cache_time",
         "limit",
+        "max_connections",
         "message_id",
         "message_thread_id",
         "offset",
@@ -78,6 +81,47 @@ async def read_params(request: web.Request) -> tuple[Params, Uploads]:
                     raw[key] = value
     params = {key: coerce(key, value) for key, value in raw.items()}
     return params, attachments(params, files)
+
+
+async def read_reply(
+    response: aiohttp.ClientResponse,
+) -> tuple[str, Params, Uploads] | None:
+    """Return the method call a webhook put in its 2xx answer, if any.
+
+    Telegram accepts the call as JSON or as a form; aiogram's webhook handler
+    answers with a multipart form whose ``method`` part names the method.
+    """
+    raw: dict[str, Any] = {}
+    files: Uploads = {}
+    try:
+        if response.content_type == "multipart/form-data":
+            reader = aiohttp.MultipartReader(response.headers, response.content)
+            while (part := await reader.next()) is not None:
+                if not isinstance(part, aiohttp.BodyPartReader) or not part.name:
+                    continue
+                content = await part.read(decode=True)
+                if part.filename:
+                    content_type = part.headers.get(
+                        "Content-Type", "application/octet-stream"
+                    )
+                    files[part.name] = Upload(part.filename, content_type, content)
+                else:
+                    raw[part.name] = content.decode()
+        else:
+            body = await response.read()
+            if response.content_type == "application/x-www-form-urlencoded":
+                raw = dict(parse_qsl(body.decode()))
+            elif response.content_type == "application/json" and body.strip():
+                decoded = json.loads(body)
+                raw = decoded if isinstance(decoded, dict) else {}
+        method = raw.pop("method", None)
+        if not isinstance(method, str) or not method:
+            return None
+        params = {key: coerce(key, value) for key, value in raw.items()}
+    except (ValueError, ApiError, aiohttp.ClientError):
+        # Telegram ignores an answer it cannot read; the update counts as taken.
+        return None
+    return method, params, attachments(params, files)
 
 
 def coerce(key: str, value: Any) -> Any:
