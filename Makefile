@@ -1,4 +1,6 @@
 # The two commands of the README: `make run` and `make test`.
+# Packages are compiled to bytecode at install: the machines here run with
+# PYTHONDONTWRITEBYTECODE=1, so every process start would compile them again.
 # Python 3.12 is taken from pyenv when present (these machines), else from PATH.
 PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) $(shell command -v python3.12))
 VENV := .venv
@@ -18,7 +20,7 @@ install: $(BIN)/.installed .env messages
 $(BIN)/.installed: pyproject.toml uv.lock
 	@test -n "$(PYTHON)" || { echo "Python 3.12 is required (set PYTHON=...)"; exit 1; }
 	test -x $(BIN)/uv || { $(PYTHON) -m venv $(VENV) && $(BIN)/pip install -q "uv==0.13.9"; }
-	UV_PROJECT_ENVIRONMENT=$(VENV) $(BIN)/uv sync --frozen --quiet --python $(BIN)/python
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(BIN)/uv sync --frozen --quiet --compile-bytecode --python $(BIN)/python
 	@touch $@
 
 # A local .env with a fresh secret key, made once; it is never committed.

@@ -31,7 +31,9 @@ from django.conf import settings
 from django.db import connection
 
 BASE_DIR = Path(settings.BASE_DIR)
-READY_TIMEOUT = 60.0
+# Generous: a product process imports Django, the admin and aiogram (seconds of
+# CPU each), and several may start at once on a busy machine.
+READY_TIMEOUT = 120.0
 STOP_TIMEOUT = 15.0
 COMMAND_TIMEOUT = 120.0
 
