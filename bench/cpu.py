@@ -1,6 +1,6 @@
 """CPU time of the processes a benchmark drives, read from /proc (Linux).
 
-The bot's children and PostgreSQL's backends are not children of the bench
+The bot's processes and PostgreSQL's backends are not children of the bench
 process, and some exit before the end (killed by the restart, or closed), so
 their CPU is sampled while they run and the last reading of each is kept.
 """
@@ -11,12 +11,13 @@ from collections import Counter
 from pathlib import Path
 
 TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-# Which processes count as what, by their command line.
+# Which processes count as what, by their command line. runbot and its uvicorn
+# workers are one group: a worker is forked from runbot before it runs its own
+# command, and a sample taken in between would see runbot's.
 GROUPS = {
-    "runbot": "manage.py runbot",
-    "webhook workers": "multiprocessing.spawn",
-    "PostgreSQL": "postgres",
-    "Redis": "redis-server",
+    "bot": ("manage.py runbot", "multiprocessing.spawn"),
+    "PostgreSQL": ("postgres",),
+    "Redis": ("redis-server",),
 }
 
 
@@ -26,7 +27,10 @@ def _group_of(pid: str) -> str | None:
     except OSError:
         return None  # gone meanwhile
     text = command.decode(errors="replace")
-    return next((name for name, key in GROUPS.items() if key in text), None)
+    return next(
+        (name for name, keys in GROUPS.items() if any(key in text for key in keys)),
+        None,
+    )
 
 
 def _cpu_of(pid: str) -> tuple[int, float] | None:

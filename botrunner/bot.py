@@ -26,6 +26,11 @@ from notifications.telegram import ResponseTypesMiddleware
 
 # An unfinished registration is forgotten after a week.
 FSM_TTL = dt.timedelta(days=7)
+# How long a webhook worker holds a chat's lock at most (aiogram's default: 60 s).
+# Telegram sends a chat's next update only once the previous one is answered, so
+# the lock matters when an update is retried while its first delivery still
+# runs; a worker killed mid-update holds its chats this long, not a minute.
+ISOLATION_LOCK_SECONDS = 5
 COMMANDS = ("start", "status", "apply", "help")
 
 
@@ -62,7 +67,7 @@ def isolation_create(storage: BaseStorage) -> BaseEventIsolation:
     """Return what handles one chat's updates one at a time across webhook
     workers: a lock in the Redis of `storage`, else one in the process."""
     if isinstance(storage, RedisStorage):
-        return storage.create_isolation()
+        return storage.create_isolation(lock_kwargs={"timeout": ISOLATION_LOCK_SECONDS})
     return SimpleEventIsolation()
 
 
