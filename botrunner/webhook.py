@@ -140,6 +140,11 @@ async def _respond(send: Any, status: int) -> None:
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
+                # Kept alive, the few connections of Telegram (or of the proxy)
+                # would stay with whichever worker accepted them first, and the
+                # others would idle through a burst; closed after each answer,
+                # every update's connection goes to a worker free to take it.
+                (b"connection", b"close"),
             ],
         }
     )

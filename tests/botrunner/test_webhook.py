@@ -1,5 +1,6 @@
 """Webhook mode: the ASGI app Telegram posts to, served by a real uvicorn."""
 
+import http.client
 import json
 import threading
 import time
@@ -99,6 +100,20 @@ def test_webhook_with_the_right_secret_handles_the_update(api, webhook):
 
     assert status == 200
     assert api.sent_to(CHAT)[-1].text == texts.render("help", "en")
+
+
+def test_webhook_closes_each_connection_so_workers_share_a_burst(api, webhook):
+    connection = http.client.HTTPConnection("127.0.0.1", webhook.port, timeout=30)
+    body = json.dumps(api.message_update(CHAT, "/help", user=EN, push=False))
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+
+    connection.request("POST", PATH, body=body, headers=headers)
+    response = connection.getresponse()
+    response.read()
+
+    assert response.status == 200
+    assert response.getheader("Connection") == "close"
+    assert response.will_close
 
 
 @pytest.mark.parametrize("secret", ["wrong", "", None])
