@@ -11,6 +11,8 @@ from moderation.demo.pictures import demo_image
 from moderation.models import Report, Submission
 
 DECLINE_REASONS = ["Фото размыто", "На фото не видно задания", "Фото не сегодняшнее"]
+# Children send their photos before this hour of the day.
+BEDTIME_HOUR = 22
 Status = Report.Status
 
 
@@ -24,19 +26,20 @@ def day_report_create(
 ) -> Report:
     """Make one day's report in a plausible state, with a photo per attempt sent.
 
-    Photos are sent within the task day (from its task hour to the next one, and
-    not after `now`); each verdict comes after its photo and before the next one.
+    Photos are sent within the task day (from its task hour to the next one), in
+    waking hours and not after `now`; each verdict comes after its photo and
+    before the next one.
     """
     shift = day.shift
     opened = shift.moment_at(day.date, shift.task_hour)
     closes = shift.moment_at(day.date + dt.timedelta(days=1), shift.task_hour)
+    bedtime = shift.moment_at(day.date, BEDTIME_HOUR)
+    last = min(closes, now, bedtime if bedtime > opened else closes)
     status = _status_pick(rng, is_today=now < closes)
     attempts = {Status.DECLINED: rng.randrange(1, 3)}.get(status, 1)
     if status in (Status.WAITING, Status.SKIPPED):
         attempts = 0
-    sent = sorted(
-        moment_between(rng, opened, min(closes, now)) for _ in range(attempts)
-    )
+    sent = sorted(moment_between(rng, opened, last) for _ in range(attempts))
     report = Report.objects.create(
         membership=membership,
         day=day,
