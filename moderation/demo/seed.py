@@ -163,7 +163,12 @@ def _shift_new(
 
 
 def _members_approve(
-    shift: Shift, people, rng: random.Random, admin, *, at: dt.datetime
+    shift: Shift,
+    people: list[Participant],
+    rng: random.Random,
+    admin: User | None,
+    *,
+    at: dt.datetime,
 ) -> None:
     """Apply `people` over the week before `at`, when all are approved at once."""
     for participant in people:
@@ -177,7 +182,13 @@ def _members_approve(
         stamp(membership, created_at=at, updated_at=at)
 
 
-def _finished_shift(people, rng, admin, *, start: dt.date) -> Shift:
+def _finished_shift(
+    people: list[Participant],
+    rng: random.Random,
+    admin: User | None,
+    *,
+    start: dt.date,
+) -> Shift:
     shift = _shift_new(
         f"Смена «{SEASONS[start.month]}» {start.year}",
         start,
@@ -197,7 +208,14 @@ def _finished_shift(people, rng, admin, *, start: dt.date) -> Shift:
     return shift
 
 
-def _running_shift(people, rng, admin, *, start: dt.date, now: dt.datetime) -> Shift:
+def _running_shift(
+    people: list[Participant],
+    rng: random.Random,
+    admin: User | None,
+    *,
+    start: dt.date,
+    now: dt.datetime,
+) -> Shift:
     shift = _shift_new(
         "Осенняя смена",
         start,
@@ -225,7 +243,14 @@ def _running_shift(people, rng, admin, *, start: dt.date, now: dt.datetime) -> S
     return shift
 
 
-def _preparing_shift(people, rng, admin, *, start: dt.date, now: dt.datetime) -> Shift:
+def _preparing_shift(
+    people: list[Participant],
+    rng: random.Random,
+    admin: User | None,
+    *,
+    start: dt.date,
+    now: dt.datetime,
+) -> Shift:
     shift = _shift_new("Зимняя смена", start, 90, admin, created=now - 5 * DAY)
     for index, participant in enumerate(people):
         applied = moment_between(rng, now - 4 * DAY, now - dt.timedelta(hours=1))

@@ -58,7 +58,9 @@ class BrowserGate:
         if report.skipped and MARKER in report.keywords:
             self.skipped.add(report.nodeid)
 
-    def pytest_terminal_summary(self, terminalreporter) -> None:
+    def pytest_terminal_summary(
+        self, terminalreporter: pytest.TerminalReporter
+    ) -> None:
         if self.required and self.skipped:
             terminalreporter.write_line(
                 f"{REQUIRED_ENV}=1 and {len(self.skipped)} browser test(s) "
