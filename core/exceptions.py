@@ -4,8 +4,10 @@ Each error carries its data as attributes. `str(error)` gives the staff-facing,
 translated wording used by the admin; the bot maps error classes to its own texts.
 """
 
+import datetime as dt
 from typing import Any
 
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -21,7 +23,20 @@ class DomainError(Exception):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        return str(self.message) % self.params if self.params else str(self.message)
+        if not self.params:
+            return str(self.message)
+        return str(self.message) % {
+            name: _shown(value) for name, value in self.params.items()
+        }
+
+
+def _shown(value: Any) -> Any:
+    """Show dates as the admin does: the active language's format (core/formats/)."""
+    if isinstance(value, dt.datetime):
+        return formats.localize(timezone.template_localtime(value))
+    if isinstance(value, dt.date):
+        return formats.localize(value)
+    return value
 
 
 class ShiftDatesInvalid(DomainError):

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, Q, Value, When
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 HOUR_VALIDATORS = [MinValueValidator(0), MaxValueValidator(23)]
@@ -282,7 +282,7 @@ class ShiftDay(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.shift} · {self.date:%d.%m.%Y}"
+        return f"{self.shift} · {formats.date_format(self.date)}"
 
     @property
     def number(self) -> int:

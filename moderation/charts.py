@@ -5,8 +5,9 @@ import json
 
 from django.utils import formats
 from django.utils.translation import gettext as _
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
+from moderation.fonts import caption_font
 from moderation.models import Report
 from moderation.statistics import DAY_STATUSES
 
@@ -57,7 +58,9 @@ def per_day_chart(per_day: dict) -> str:
     """Chart.js data of reports per day, stacked by status."""
     return json.dumps(
         {
-            "labels": [formats.date_format(day, "d.m") for day in per_day["dates"]],
+            "labels": [
+                formats.date_format(day, "MONTH_DAY_FORMAT") for day in per_day["dates"]
+            ],
             "datasets": [
                 {
                     "label": status_label(status),
@@ -93,11 +96,11 @@ def attempts_chart(attempts: list[dict]) -> str:
 def per_day_png(per_day: dict, *, width: int = 720, height: int = 260) -> bytes:
     """Draw reports per day as a stacked bar chart PNG (for email, no browser there).
 
-    Only digits are drawn (the built-in font has no Cyrillic); the legend is HTML.
+    Day labels follow the language's MONTH_DAY_FORMAT; the legend is HTML.
     """
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
-    font = ImageFont.load_default()
+    font = caption_font(11)
     dates = per_day["dates"]
     left, top, bottom = 36, 10, 24
     plot_height = height - top - bottom
@@ -126,7 +129,12 @@ def per_day_png(per_day: dict, *, width: int = 720, height: int = 260) -> bytes:
             )
             y -= bar_height
         if index % label_every == 0:
-            draw.text((x, base + 4), day.strftime("%d.%m"), fill=(75, 85, 99))
+            draw.text(
+                (x, base + 4),
+                formats.date_format(day, "MONTH_DAY_FORMAT"),
+                fill=(75, 85, 99),
+                font=font,
+            )
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()

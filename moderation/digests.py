@@ -8,7 +8,7 @@ from email.mime.image import MIMEImage
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
@@ -50,8 +50,8 @@ def digest_message(
         }
         subject = _("%(title)s: statistics from %(start)s to %(end)s") % {
             "title": subscription.title,
-            "start": scope.start.strftime("%d.%m.%Y"),
-            "end": scope.end.strftime("%d.%m.%Y"),
+            "start": formats.date_format(scope.start),
+            "end": formats.date_format(scope.end),
         }
         message = EmailMultiAlternatives(
             subject=subject,

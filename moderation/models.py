@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from core.models import HOUR_VALIDATORS, Membership, ShiftDay
@@ -93,7 +94,7 @@ class Report(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.membership.participant} · {self.day.date:%d.%m.%Y}"
+        return f"{self.membership.participant} · {formats.date_format(self.day.date)}"
 
     @property
     def can_be_reviewed(self) -> bool:

@@ -5,9 +5,15 @@ from core import roles
 from core.cache import OutageTolerantRedisCache
 from core.celery import broker_outage
 from notifications.sender import redis_outage
+from tests.browser.gate import BrowserGate
 from tests.factories import UserFactory
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.notifications.limiter import limiter_reset
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Browser tests without Chromium: skipped, or a failed run where required.
+    config.pluginmanager.register(BrowserGate.from_environment(), "browser-gate")
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse
+from django.utils import formats
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -182,7 +183,7 @@ class ReportAdmin(ReviewViewsMixin, StreamingExportMixin, ModelAdmin):
         return gettext("%(shift)s · day %(number)d · %(date)s") % {
             "shift": report.day.shift,
             "number": report.day.number,
-            "date": f"{report.day.date:%d.%m.%Y}",
+            "date": formats.date_format(report.day.date),
         }
 
     @admin.display(description=_("task"))

@@ -29,7 +29,7 @@ def _lock_reviewing(report: Report) -> Report:
     if not locked.can_be_reviewed:
         raise ReportNotUnderReview(
             participant=locked.membership.participant,
-            date=f"{locked.day.date:%d.%m.%Y}",
+            date=locked.day.date,
             status=locked.get_status_display(),
         )
     return locked

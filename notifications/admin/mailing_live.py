@@ -6,15 +6,22 @@ from django.urls import path
 from django.utils.translation import gettext, ngettext
 
 from notifications.admin.mailing_forms import AudienceForm
-from notifications.formatting import preview_html, template_fill
+from notifications.formatting import preview_html
 from notifications.models import Mailing
-from notifications.services.audience import (
-    AUDIENCE_FIELDS,
-    Audience,
-    audience_count,
-    audience_participants,
-    recipients_info,
-)
+from notifications.services import MailingPreview, mailing_preview
+from notifications.services.audience import AUDIENCE_FIELDS, Audience, audience_count
+
+
+def preview_note(preview: MailingPreview) -> str:
+    """Say whose text the preview shows, or that the audience is empty."""
+    if preview.recipient is None:
+        return gettext(
+            "The audience is empty: nobody would receive this mailing. "
+            "Variables are shown as written."
+        )
+    return gettext("For the first recipient, %(name)s:") % {
+        "name": preview.recipient.full_name
+    }
 
 
 class MailingLiveViews:
@@ -59,23 +66,19 @@ class MailingLiveViews:
 
     def preview_view(self, request: HttpRequest) -> JsonResponse:
         """Render the text as the first recipient would see it, with its problems."""
-        audience = self._posted_audience(request) or Audience()
+        audience = self._posted_audience(request)
         text = request.POST.get("text", "")
         sample = Mailing(text=text, photo=request.POST.get("has_photo") or "")
-        context = {"name": gettext("Anna"), "last_name": "", "city": "", "shift": ""}
-        first = audience_participants(audience).order_by("pk").first()
-        if first is not None:
-            info = recipients_info([first.pk], mailing=sample)[first.pk]
-            context = {
-                "name": first.first_name,
-                "last_name": first.last_name,
-                "city": first.city,
-                "shift": info.shift,
-                "points": info.points,
-            }
+        if audience is None:
+            preview = MailingPreview(None, text)
+            note = gettext("Check the audience fields.")
+        else:
+            preview = mailing_preview(sample, audience=audience)
+            note = preview_note(preview)
         return JsonResponse(
             {
-                "html": preview_html(template_fill(text, {"points": 0, **context})),
+                "note": note,
+                "html": preview_html(preview.text),
                 "problems": sample.text_problems(),
             }
         )

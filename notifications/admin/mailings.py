@@ -17,13 +17,14 @@ from core.admin_actions import apply_service
 from core.exceptions import DomainError
 from core.services import user_telegram_chat_set
 from notifications.admin.mailing_forms import MailingForm, SendTestForm
-from notifications.admin.mailing_live import MailingLiveViews
-from notifications.formatting import preview_html, template_fill
+from notifications.admin.mailing_live import MailingLiveViews, preview_note
+from notifications.formatting import preview_html
 from notifications.models import Mailing, OutboxMessage
 from notifications.services import (
     mailing_cancel,
     mailing_duplicate,
     mailing_pause,
+    mailing_preview,
     mailing_resume,
     mailing_save_draft,
     mailing_schedule,
@@ -151,8 +152,9 @@ class MailingAdmin(MailingLiveViews, ModelAdmin):
         extra = {}
         if mailing is not None and not mailing.is_editable:
             # Read-only: no form fields for the script; render on the server.
-            sample = {"name": gettext("Anna"), "points": 0}
-            extra["mailing_preview"] = preview_html(template_fill(mailing.text, sample))
+            preview = mailing_preview(mailing)
+            extra["mailing_preview"] = preview_html(preview.text)
+            extra["mailing_preview_note"] = preview_note(preview)
         if mailing is not None and mailing.fanned_out_at is not None:
             stats = mailing_stats(mailing)
             extra["mailing_stats"] = stats

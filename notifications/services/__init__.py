@@ -1,5 +1,6 @@
 """Services of the transport: the outbox and its sender's steps, mailings."""
 
+from notifications.services.audience import MailingPreview, mailing_preview
 from notifications.services.dispatch import (
     mailing_fan_out,
     mailing_finish_if_done,
@@ -41,12 +42,14 @@ from notifications.services.templates import (
 )
 
 __all__ = [
+    "MailingPreview",
     "MailingStats",
     "mailing_cancel",
     "mailing_duplicate",
     "mailing_fan_out",
     "mailing_finish_if_done",
     "mailing_pause",
+    "mailing_preview",
     "mailing_problems",
     "mailing_resume",
     "mailing_save_draft",

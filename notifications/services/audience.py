@@ -1,9 +1,11 @@
-"""Who a mailing goes to, and what each recipient's variables and time zone are."""
+"""Who a mailing goes to, what each recipient's variables and time zone are, and the
+text each one gets (for the fan-out and the preview alike)."""
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
@@ -11,6 +13,7 @@ from django.utils import timezone
 
 from core.models import Application, Membership, Participant
 from core.services import add_months
+from notifications.formatting import template_fill
 from notifications.models import Mailing
 
 AUDIENCE_FIELDS = (
@@ -125,16 +128,16 @@ class RecipientInfo:
 
 
 def recipients_info(
-    participant_ids: Iterable[int], *, mailing: Mailing
+    participant_ids: Iterable[int], *, shift_ids: Sequence[int]
 ) -> dict[int, RecipientInfo]:
     """Return each participant's shift, points and time zone, for variables and quiet hours.
 
-    The shift is their latest membership (in the mailing's shifts, if it has
-    any), else the shift they applied to last; without either, the site's zone.
+    The shift is their latest membership (in `shift_ids`, the mailing's shifts,
+    if it has any), else the shift they applied to last; without either, the
+    site's zone.
     """
     ids = list(participant_ids)
-    shift_ids = list(mailing.shifts.values_list("pk", flat=True)) if mailing.pk else []
-    in_shifts = {"shift__in": shift_ids} if shift_ids else {}
+    in_shifts = {"shift__in": list(shift_ids)} if shift_ids else {}
     info = {}
     applications = (
         Application.objects.filter(participant_id__in=ids, **in_shifts)
@@ -154,6 +157,63 @@ def recipients_info(
     return {participant_id: info.get(participant_id, default) for participant_id in ids}
 
 
+def recipient_variables(
+    participant: Participant, recipient: RecipientInfo
+) -> dict[str, Any]:
+    """Return the value of each mailing variable (`Mailing.VARIABLES`) for a recipient."""
+    return {
+        "name": participant.first_name,
+        "last_name": participant.last_name,
+        "city": participant.city,
+        "shift": recipient.shift,
+        "points": recipient.points,
+    }
+
+
+def mailing_text(
+    mailing: Mailing, participant: Participant, recipient: RecipientInfo
+) -> str:
+    """Return the mailing's text as `participant` gets it, every variable filled."""
+    return template_fill(mailing.text, recipient_variables(participant, recipient))
+
+
+@dataclass(frozen=True)
+class MailingPreview:
+    """The text as one recipient gets it; `recipient` is None for an empty audience,
+    and then the text is shown as written."""
+
+    recipient: Participant | None
+    text: str
+
+
+def mailing_preview(
+    mailing: Mailing, *, audience: Audience | None = None
+) -> MailingPreview:
+    """Return the text as the first recipient of the audience will get it.
+
+    `audience` is that of an unsaved form (default: the mailing's own). Filled
+    exactly as the fan-out fills it; once the recipients are fixed, the first
+    one's message is shown as it was queued.
+    """
+    if mailing.pk is not None and mailing.fanned_out_at is not None:
+        first = (
+            mailing.deliveries.filter(participant__isnull=False)
+            .select_related("participant")
+            .order_by("pk")
+            .first()
+        )
+        if first is not None:
+            return MailingPreview(first.participant, first.text)
+    audience = audience or Audience.of(mailing)
+    participant = audience_participants(audience).order_by("pk").first()
+    if participant is None:
+        return MailingPreview(None, mailing.text)
+    recipient = recipients_info([participant.pk], shift_ids=audience.shift_ids)
+    return MailingPreview(
+        participant, mailing_text(mailing, participant, recipient[participant.pk])
+    )
+
+
 def participant_time_zones(
     participant_ids: Iterable[int], *, mailing: Mailing
 ) -> dict[int, zoneinfo.ZoneInfo]:
@@ -161,6 +221,6 @@ def participant_time_zones(
     return {
         participant_id: recipient.time_zone
         for participant_id, recipient in recipients_info(
-            participant_ids, mailing=mailing
+            participant_ids, shift_ids=Audience.of(mailing).shift_ids
         ).items()
     }

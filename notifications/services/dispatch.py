@@ -7,11 +7,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.exceptions import MailingWrongStatus
-from notifications.formatting import buttons_parse, template_fill
+from notifications.formatting import buttons_parse
 from notifications.models import Mailing, OutboxMessage
 from notifications.services.audience import (
     Audience,
     audience_participants,
+    mailing_text,
     recipients_info,
 )
 from notifications.services.mailings import mailing_lock
@@ -52,30 +53,24 @@ def mailing_fan_out(mailing: Mailing, *, now: dt.datetime | None = None) -> int:
         return 0
     start = max(now, mailing.scheduled_at or now)
     buttons = buttons_parse(mailing.buttons)[0]
-    participants = audience_participants(Audience.of(mailing), today=now.date())
+    audience = Audience.of(mailing)
+    participants = audience_participants(audience, today=now.date())
     total = 0
     for batch in _batches(participants.order_by("pk").iterator(FAN_OUT_BATCH)):
-        info = recipients_info([p.pk for p in batch], mailing=mailing)
+        info = recipients_info([p.pk for p in batch], shift_ids=audience.shift_ids)
         rows = []
         for participant in batch:
             recipient = info[participant.pk]
             reachable = participant.telegram_id is not None and not (
                 participant.has_blocked_bot
             )
-            context = {
-                "name": participant.first_name,
-                "last_name": participant.last_name,
-                "city": participant.city,
-                "shift": recipient.shift,
-                "points": recipient.points,
-            }
             rows.append(
                 OutboxMessage(
                     participant=participant,
                     chat_id=participant.telegram_id,
                     mailing=mailing,
                     kind=OutboxMessage.Kind.MAILING,
-                    text=template_fill(mailing.text, context),
+                    text=mailing_text(mailing, participant, recipient),
                     photo=mailing.photo.name if mailing.photo else "",
                     buttons=buttons,
                     dedupe_key=f"mailing:{mailing.pk}:{participant.pk}",

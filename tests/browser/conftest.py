@@ -1,6 +1,7 @@
 """Browser tests: Debian's Chromium driven by Playwright against a live server.
 
-Screenshots of key pages are saved under test-artifacts/screenshots/.
+Screenshots of key pages are saved under test-artifacts/screenshots/. Without
+Chromium they are skipped (see tests/browser/gate.py).
 """
 
 import datetime as dt
@@ -17,6 +18,7 @@ from django.utils import timezone
 
 from core.models import Shift
 from moderation.models import Report
+from tests.browser.gate import chromium_path
 from tests.factories import (
     ReportFactory,
     ShiftFactory,
@@ -25,7 +27,6 @@ from tests.factories import (
 )
 from tests.fakes.telegram_api import make_jpeg
 
-CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -61,8 +62,6 @@ def beside_the_browser[T](function: Callable[[], T]) -> T:
 @pytest.fixture(scope="module")
 def browser():
     """Chromium for one test module; its event loop must not outlive the module."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium")
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop in this thread; the ORM calls the
@@ -71,7 +70,7 @@ def browser():
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
-                executable_path=CHROMIUM, args=CHROMIUM_ARGS
+                executable_path=chromium_path(), args=CHROMIUM_ARGS
             )
             yield browser
             browser.close()

@@ -21,8 +21,7 @@ TEXT = "Hello, {name}! See you on <b>Sunday</b>."
 @pytest.fixture
 def audience(running_shift) -> list[Membership]:
     """Three active members of the running shift, and people who must not get it:
-    an excluded member and a member of the next (preparing) shift. No one is
-    called Anna, the name the preview shows when it has no recipient."""
+    an excluded member and a member of the next (preparing) shift."""
     members = [
         MembershipFactory(shift=running_shift, participant__first_name=name)
         for name in ("Alina", "Boris", "Vera")
@@ -66,6 +65,8 @@ def test_mailing_form_shows_live_count_and_preview(
     first = min(audience, key=lambda member: member.participant.pk).participant
     preview.filter(has_text=f"Hello, {first.first_name}!").wait_for()
     assert preview.locator("b").inner_text() == "Sunday"
+    note = page.locator("#mailing-preview-note").inner_text()
+    assert note == f"For the first recipient, {first.full_name}:"
     screenshot("mailing-form")
 
     page.select_option("select[name=membership]", Mailing.Membership.EXCLUDED)
@@ -120,4 +121,8 @@ def test_mailing_sent_from_browser_reaches_each_member_by_name(
     delivered = page.locator("#mailing-live li", has_text="sent")
     assert delivered.locator(".font-semibold").inner_text() == "3"
     assert page.locator("#mailing-count").inner_text() == "Fixed at sending: 3."
+    first = min(audience, key=lambda member: member.participant.pk).participant
+    assert page.locator("#mailing-preview").inner_text() == (
+        f"Hello, {first.first_name}! See you on Sunday."
+    )
     screenshot("mailing-stats")

@@ -84,7 +84,7 @@ def test_report_approve_twice_raises(report, moderator, outbox):
     report.membership.refresh_from_db()
     assert report.membership.points == 1
     assert len(outbox()) == 1
-    assert "01.03.2027" in str(error.value)
+    assert "March 1, 2027" in str(error.value)
     assert "Approved" in str(error.value)
 
 

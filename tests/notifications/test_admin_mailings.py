@@ -162,7 +162,11 @@ def test_preview_of_valid_html_keeps_the_tags(staff, shift):
         mailing_form(shift, text="<b>{name}</b>"),
     )
 
-    assert response.json() == {"html": "<b>Ann</b>", "problems": []}
+    assert response.json() == {
+        "note": "For the first recipient, Ann Ivanov:",
+        "html": "<b>Ann</b>",
+        "problems": [],
+    }
 
 
 def run_action(client, action, objects):

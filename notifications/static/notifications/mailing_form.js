@@ -28,6 +28,7 @@
     var form = live.closest("form");
     var count = document.getElementById("mailing-count");
     var preview = document.getElementById("mailing-preview");
+    var note = document.getElementById("mailing-preview-note");
     var problems = document.getElementById("mailing-problems");
     var text = form.querySelector("[name=text]");
     var photo = form.querySelector("[name=photo]");
@@ -42,6 +43,7 @@
     var render = debounce(function () {
       var hasPhoto = photo && (photo.files.length || live.dataset.hasPhoto) ? "1" : "";
       post(live.dataset.previewUrl, form, { has_photo: hasPhoto }).then(function (answer) {
+        note.textContent = answer.note;  // whose text it is, or that nobody gets it
         preview.innerHTML = answer.html;  // built server-side from checked Telegram HTML
         problems.replaceChildren.apply(problems, answer.problems.map(function (problem) {
           var item = document.createElement("li");
