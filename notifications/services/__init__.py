@@ -24,6 +24,7 @@ from notifications.services.outbox import (
     message_requeue,
     outbox_kick,
     participant_mark_blocked,
+    participant_messages_erase,
 )
 from notifications.services.sending import (
     message_claim_next,
@@ -70,4 +71,5 @@ __all__ = [
     "outbox_kick",
     "outbox_sweep",
     "participant_mark_blocked",
+    "participant_messages_erase",
 ]
