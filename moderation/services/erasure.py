@@ -50,12 +50,12 @@ def participant_erase(participant: Participant, *, by: User) -> Participant:
     same Telegram account may register again, as a new participant with nothing
     linking it to this row. Their photos are deleted from storage, decline
     reasons written to them emptied, queued messages cancelled and the texts of
-    the others emptied (see `participant_messages_erase`); they leave current
+    the others emptied (see `participant_messages_erase`). They leave current
     shifts with no message: active memberships excluded, pending applications
     declined, reports waiting for a photo or under review marked not
-    participating. Names in the admin's history entries about them are replaced, the
-    erasure itself is recorded there (by `by`), and after commit the bot forgets
-    their dialog. Erasing again raises `ParticipantAlreadyErased`.
+    participating. Names in the admin's history entries about them are replaced,
+    the erasure itself is recorded there (by `by`), and after commit the bot
+    forgets their dialog. Erasing again raises `ParticipantAlreadyErased`.
     """
     participant = Participant.objects.select_for_update().get(pk=participant.pk)
     if participant.is_erased:
