@@ -102,7 +102,9 @@ class ParticipantAdmin(
             ),
         )
 
-    def has_erase_permission(self, request: HttpRequest, object_id=None) -> bool:
+    def has_erase_permission(
+        self, request: HttpRequest, object_id: str | None = None
+    ) -> bool:
         # Administrators only: the one role that may delete participants.
         return request.user.has_perm("core.delete_participant")
 
