@@ -65,7 +65,13 @@ class ParticipantAdmin(ModelAdmin):
     list_filter = ["language", "is_test", ("created_at", RangeDateFilter), "city"]
     list_filter_submit = True
     search_fields = ["last_name", "first_name", "phone", "telegram_username", "city"]
-    readonly_fields = ["telegram_id", "blocked_bot_at", "created_at", "updated_at"]
+    readonly_fields = [
+        "telegram_id",
+        "blocked_bot_at",
+        "erased_at",
+        "created_at",
+        "updated_at",
+    ]
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     list_per_page = 50
@@ -82,8 +88,17 @@ class ParticipantAdmin(ModelAdmin):
                 ]
             },
         ),
-        (_("Flags"), {"fields": ["is_test", "created_at", "updated_at"]}),
+        (
+            _("Flags"),
+            {"fields": ["is_test", "erased_at", "created_at", "updated_at"]},
+        ),
     ]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.is_erased:
+            # Nothing may be written back into an erased participant.
+            return [field.name for field in self.model._meta.fields]
+        return super().get_readonly_fields(request, obj)
 
     @admin.display(boolean=True, description=_("blocked the bot"))
     def has_blocked_bot(self, participant: Participant) -> bool:

@@ -4,7 +4,11 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest
+from django.contrib.admin import ModelAdmin
+from django.db.models import Model
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -39,3 +43,34 @@ def apply_service(
     if refused:
         messages.warning(request, _("Refused: %s") % "; ".join(refused))
     return done
+
+
+def confirm_then_apply(
+    model_admin: ModelAdmin,
+    request: HttpRequest,
+    obj: Model,
+    service: Callable[..., Any],
+    *,
+    warning: str = "",
+    **kwargs: Any,
+) -> HttpResponse:
+    """Ask to confirm `service` on `obj` (GET), or call it (POST) and go back to
+    the object's page; `warning` says on the page what cannot be undone."""
+    if request.method != "POST":
+        # State changes only on POST; a GET (a prefetched link) changes nothing.
+        return TemplateResponse(
+            request,
+            "admin/confirm_action.html",
+            {
+                **model_admin.admin_site.each_context(request),
+                "title": _("Are you sure?"),
+                "object": obj,
+                "warning": warning,
+                "opts": model_admin.model._meta,
+            },
+        )
+    apply_service(request, [obj], service, **kwargs)
+    opts = model_admin.model._meta
+    return HttpResponseRedirect(
+        reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+    )

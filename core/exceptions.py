@@ -216,3 +216,11 @@ class OutboxMessageWrongStatus(DomainError):
     message = _(
         "The message to %(recipient)s is %(status)s; this needs it %(expected)s."
     )
+
+
+class ParticipantAlreadyErased(DomainError):
+    message = _("%(participant)s was already erased (%(erased_at)s); nothing was done.")
+
+
+class OutboxMessageRecipientErased(DomainError):
+    message = _("The recipient of this message was erased: it is not sent again.")

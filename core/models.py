@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, Q, Value, When
 from django.utils import formats, timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 HOUR_VALIDATORS = [MinValueValidator(0), MaxValueValidator(23)]
@@ -87,6 +88,15 @@ class Participant(TimeStampedModel):
             "Set when Telegram reports the bot is blocked; nothing is sent then."
         ),
     )
+    erased_at = models.DateTimeField(
+        _("erased at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Personal data and photos were erased; the row stays, anonymous, "
+            "for the statistics."
+        ),
+    )
 
     class Meta:
         verbose_name = _("participant")
@@ -101,11 +111,24 @@ class Participant(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
+        if self.is_erased:
+            return self.erased_label
         return f"{self.last_name} {self.first_name}".strip()
 
     @property
     def full_name(self) -> str:
+        if self.is_erased:
+            return self.erased_label
         return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
+
+    @property
+    def erased_label(self) -> str:
+        # Names are gone: staff pages still need something to show and link.
+        return gettext("Erased participant #%(id)s") % {"id": self.pk}
 
     @property
     def has_blocked_bot(self) -> bool:
@@ -183,6 +206,11 @@ class Shift(TimeStampedModel):
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    # Set by the retention job of the daily cycle once every report photo of the
+    # shift is deleted, so that a finished shift is not searched again each minute.
+    photos_removed_at = models.DateTimeField(
+        _("photos removed at"), null=True, blank=True
+    )
 
     objects = ShiftQuerySet.as_manager()
 

@@ -144,11 +144,47 @@ AUTH_PASSWORD_VALIDATORS = [
         "NumericPasswordValidator",
     )
 ]
-# Login throttling: five failures lock the username from that address for an hour.
+# Login throttling: AXES_FAILURE_LIMIT failures from one client address, whatever
+# the usernames tried, lock that address out for AXES_COOLOFF_HOURS. A username is
+# never locked for everybody, so nobody can lock `admin` out from elsewhere; and
+# spraying one password over many usernames is limited like guessing one. (axes
+# has one limit for all its lockout parameters: adding ["username", "ip_address"]
+# to the list would change nothing, the address alone always counts at least as
+# many failures.) A successful login clears the address's failures.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
 AXES_RESET_ON_SUCCESS = True
+
+
+def axes_client_address(trusted_proxies: int) -> dict:
+    """The settings by which django-axes (through ipware) finds the client address.
+
+    REMOTE_ADDR, unless `trusted_proxies` reverse proxies (the TLS proxy) stand in
+    front: then REMOTE_ADDR is the last proxy's, and the address the first proxy
+    saw is read from X-Forwarded-For, counting from its right end, where proxies
+    append; whatever a client writes into the header itself stays on the left and
+    is ignored. Wrong either way it is unsafe: 0 behind a proxy makes all clients
+    one address (one client's failures lock everybody out); too many lets a client
+    choose its address.
+    """
+    if not trusted_proxies:
+        return {"AXES_IPWARE_META_PRECEDENCE_ORDER": ("REMOTE_ADDR",)}
+    return {
+        "AXES_IPWARE_META_PRECEDENCE_ORDER": ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"),
+        # ipware counts the proxies listed in the header after the client; the
+        # last proxy is not listed there (it is REMOTE_ADDR).
+        "AXES_IPWARE_PROXY_COUNT": trusted_proxies - 1,
+        "AXES_IPWARE_PROXY_ORDER": "left-most",
+        # Not strict: a header longer than the proxies make (the client sent one)
+        # still gives the address the first trusted proxy saw, rather than the
+        # proxy's own address, which every such client would share.
+        "IPWARE_STRICT": False,
+    }
+
+
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+vars().update(axes_client_address(TRUSTED_PROXY_COUNT))
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
@@ -158,7 +194,12 @@ SECURE_HSTS_SECONDS = env.int(
     "DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000
 )
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-SECURE_HSTS_PRELOAD = True
+# Preloading is a commitment browsers keep for months (every subdomain, HTTPS
+# only, hard to undo): only when asked for.
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+if not SECURE_HSTS_PRELOAD:
+    # check --deploy would warn that the site cannot join the preload list.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
@@ -214,6 +255,12 @@ STORAGES = {
     "default": default_storage,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+
+# Retention: report photos are deleted this many days after their shift finished
+# (the rows stay, marked "photo removed"); export files this many days after they
+# were written. The daily cycle's tick does it (moderation/services/retention.py).
+PHOTO_RETENTION_DAYS = env.int("PHOTO_RETENTION_DAYS", default=90)
+EXPORT_RETENTION_DAYS = env.int("EXPORT_RETENTION_DAYS", default=7)
 
 # Uploads: the request limit stays small; images get their own limits and are
 # re-encoded before they are stored.

@@ -159,6 +159,11 @@ class Submission(models.Model):
     )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+    # The file is deleted (retention or erasure) and `photo` emptied; the row
+    # stays, so the report's attempts and verdicts still count.
+    photo_removed_at = models.DateTimeField(
+        _("photo removed at"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("photo submission")
@@ -182,6 +187,10 @@ class Submission(models.Model):
     @property
     def is_near_duplicate(self) -> bool:
         return self.near_duplicate_of_id is not None
+
+    @property
+    def is_photo_removed(self) -> bool:
+        return self.photo_removed_at is not None
 
 
 class MailingDeliveryManager(models.Manager):
@@ -234,6 +243,12 @@ class ExportJob(models.Model):
     rows_total = models.PositiveIntegerField(_("rows"), null=True, blank=True)
     rows_done = models.PositiveIntegerField(_("rows written"), default=0)
     file = models.FileField(_("file"), upload_to="exports/%Y/%m/", blank=True)
+    file_removed_at = models.DateTimeField(
+        _("file removed at"),
+        null=True,
+        blank=True,
+        help_text=_("Export files are deleted some days after they are written."),
+    )
     error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)

@@ -19,6 +19,8 @@ def tick_task() -> dict[str, int]:
         "days_opened": len(result.days_opened),
         "reminded": result.reminded,
         "finished": len(result.finished),
+        "photos_removed": result.photos_removed,
+        "export_files_removed": result.export_files_removed,
     }
 
 

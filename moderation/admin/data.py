@@ -9,18 +9,22 @@ from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from unfold.contrib.import_export.forms import ImportForm
+from unfold.decorators import action
 
 from core import admin as core_admin
+from core.admin_actions import confirm_then_apply
 from core.models import Participant, Task
 from moderation.admin.exports import StreamingExportMixin
 from moderation.imports import ParticipantImportResource, TaskImportResource
 from moderation.resources import ParticipantResource, TaskResource
+from moderation.services import participant_erase
 from notifications.media import photo_prepare
 
 admin.site.unregister(Participant)
@@ -82,6 +86,27 @@ class ParticipantAdmin(
 ):
     resource_classes = [ParticipantResource]
     import_resource_classes = [ParticipantImportResource]
+    actions_detail = ["erase_detail"]
+
+    @action(description=_("Erase participant"), url_path="erase", permissions=["erase"])
+    def erase_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return confirm_then_apply(
+            self,
+            request,
+            get_object_or_404(Participant, pk=object_id),
+            participant_erase,
+            warning=gettext(
+                "Their names, date of birth, city, phone and Telegram account, "
+                "their photos and their dialog with the bot are deleted for good. "
+                "Their points and reports stay, anonymous, in the statistics."
+            ),
+        )
+
+    def has_erase_permission(
+        self, request: HttpRequest, object_id: str | None = None
+    ) -> bool:
+        # Administrators only: the one role that may delete participants.
+        return request.user.has_perm("core.delete_participant")
 
 
 class TaskForm(forms.ModelForm):

@@ -223,6 +223,8 @@ class ExportJobAdmin(ModelAdmin):
 
     @admin.display(description=_("file"))
     def download(self, job: ExportJob) -> str:
+        if job.file_removed_at:
+            return gettext("file removed")
         if not job.is_ready:
             return "—"
         return format_html(

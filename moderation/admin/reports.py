@@ -108,6 +108,7 @@ class ReportAdmin(ReviewViewsMixin, StreamingExportMixin, ModelAdmin):
             .get_queryset(request)
             .annotate(
                 photo_name=Subquery(latest.values("photo")[:1]),
+                photo_removed_at=Subquery(latest.values("photo_removed_at")[:1]),
                 photo_pk=Subquery(latest.values("pk")[:1]),
                 photo_file=Subquery(latest.values("telegram_file_unique_id")[:1]),
                 near_duplicate=Subquery(latest.values("near_duplicate_of")[:1]),
@@ -165,6 +166,10 @@ class ReportAdmin(ReviewViewsMixin, StreamingExportMixin, ModelAdmin):
 
     @admin.display(description=_("photo"))
     def show_photo(self, report: Report) -> str:
+        if report.photo_removed_at:
+            return format_html(
+                '<span class="review-muted">{}</span>', gettext("photo removed")
+            )
         if not report.photo_name:
             return "—"
         url = Submission._meta.get_field("photo").storage.url(report.photo_name)

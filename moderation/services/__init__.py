@@ -18,6 +18,10 @@ from moderation.services.cycle import (
     membership_exclude,
     reminders_send,
 )
+from moderation.services.erasure import (
+    erasure_hook_register,
+    participant_erase,
+)
 from moderation.services.participants import (
     ParticipantOverview,
     participant_apply,
@@ -30,6 +34,12 @@ from moderation.services.reports import (
     report_skip,
     report_skip_check,
     report_today,
+)
+from moderation.services.retention import (
+    export_files_remove_due,
+    photos_remove,
+    shift_photos_remove,
+    shifts_photos_due,
 )
 from moderation.services.reviews import (
     report_approve,
@@ -54,6 +64,8 @@ __all__ = [
     "application_decline",
     "application_submit",
     "day_open",
+    "erasure_hook_register",
+    "export_files_remove_due",
     "first_task_at",
     "members_exclude_due",
     "membership_current",
@@ -61,7 +73,9 @@ __all__ = [
     "membership_skipped_count",
     "participant_apply",
     "participant_balance",
+    "participant_erase",
     "participant_overview",
+    "photos_remove",
     "reminders_send",
     "report_approve",
     "report_attempts_left",
@@ -75,6 +89,8 @@ __all__ = [
     "shift_cancel",
     "shift_finish",
     "shift_open_for_registration",
+    "shift_photos_remove",
     "shift_start",
+    "shifts_photos_due",
     "tick",
 ]

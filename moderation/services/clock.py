@@ -12,6 +12,12 @@ from core.exceptions import DomainError
 from core.models import Shift, ShiftDay
 from moderation.models import Report
 from moderation.services.cycle import day_open, reminders_send
+from moderation.services.retention import (
+    PHOTOS_PER_TICK,
+    export_files_remove_due,
+    shift_photos_remove,
+    shifts_photos_due,
+)
 from moderation.services.shifts import shift_finish, shift_start
 
 logger = logging.getLogger(__name__)
@@ -26,6 +32,8 @@ class TickResult:
     days_opened: list[ShiftDay] = dataclasses.field(default_factory=list)
     reminded: int = 0
     finished: list[Shift] = dataclasses.field(default_factory=list)
+    photos_removed: int = 0
+    export_files_removed: int = 0
     failed: list[str] = dataclasses.field(default_factory=list)
 
 
@@ -37,8 +45,11 @@ def tick(*, now: dt.datetime | None = None) -> TickResult:
     for the catch-up after a gap) and sends the day's due reminders; a started
     shift whose last day is over finishes, or waits in `ready_for_complete` while
     reports await review; a `ready_for_complete` shift with nothing left to review
-    finishes. Each job runs in its own transaction: one that fails is logged and
-    listed in `failed`, and the others still run.
+    finishes. Then retention: report photos of shifts finished more than
+    PHOTO_RETENTION_DAYS ago, and export files older than EXPORT_RETENTION_DAYS,
+    are deleted, a bounded number each tick (the rest in the next ones). Each job
+    runs on its own: one that fails is logged and listed in `failed`, and the
+    others still run.
     """
     now = now or timezone.now()
     result = TickResult(now=now)
@@ -55,7 +66,25 @@ def tick(*, now: dt.datetime | None = None) -> TickResult:
             finished = _run(result, "finish", shift_finish, shift, by=None, now=now)
             if finished is not None:
                 result.finished.append(finished)
+    _retention(result, now)
     return result
+
+
+def _retention(result: TickResult, now: dt.datetime) -> None:
+    budget = PHOTOS_PER_TICK
+    for shift in shifts_photos_due(now):
+        removed = _run(
+            result, "remove photos", shift_photos_remove, shift, now=now, limit=budget
+        )
+        result.photos_removed += removed or 0
+        budget -= removed or 0
+        if budget <= 0:
+            break
+    try:
+        result.export_files_removed = export_files_remove_due(now=now)
+    except Exception:
+        logger.exception("tick: removing export files failed")
+        result.failed.append("remove export files")
 
 
 def _finish_due(shift: Shift, now: dt.datetime) -> bool:

@@ -25,6 +25,7 @@ from notifications.services.outbox import (
     message_requeue,
     outbox_kick,
     participant_mark_blocked,
+    participant_messages_erase,
 )
 from notifications.services.sending import (
     message_claim_next,
@@ -73,4 +74,5 @@ __all__ = [
     "outbox_kick",
     "outbox_sweep",
     "participant_mark_blocked",
+    "participant_messages_erase",
 ]

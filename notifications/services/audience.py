@@ -54,7 +54,8 @@ def audience_participants(
 ) -> QuerySet[Participant]:
     """Return the participants the audience filter selects."""
     today = today or timezone.localdate()
-    participants = Participant.objects.all()
+    # Erased participants have no Telegram account left to send to.
+    participants = Participant.objects.filter(erased_at__isnull=True)
     if audience.participant_kind == Mailing.ParticipantKind.REAL:
         participants = participants.filter(is_test=False)
     elif audience.participant_kind == Mailing.ParticipantKind.TEST:

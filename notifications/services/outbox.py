@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.celery import task_kick
-from core.exceptions import OutboxMessageWrongStatus
+from core.exceptions import OutboxMessageRecipientErased, OutboxMessageWrongStatus
 from core.models import Participant, User
 from notifications.models import Mailing, OutboxMessage
 
@@ -120,6 +120,22 @@ def participant_mark_blocked(
     return participant
 
 
+def participant_messages_erase(participant: Participant) -> int:
+    """Forget what the outbox holds about an erased participant; return how many
+    queued messages were cancelled.
+
+    Queued messages are cancelled; every message to them loses its text (which
+    may name them) and chat id. Rows and statuses stay, so mailing statistics
+    still count them.
+    """
+    messages = OutboxMessage.objects.filter(participant=participant)
+    cancelled = messages.filter(status=Status.PENDING).update(
+        status=Status.CANCELLED, last_error="The participant was erased."
+    )
+    messages.update(text="", chat_id=None)
+    return cancelled
+
+
 # -- staff decisions ---------------------------------------------------------------
 
 REQUEUE_FROM = (Status.IN_DOUBT, Status.FAILED, Status.EXPIRED)
@@ -132,6 +148,9 @@ def message_requeue(
     """Send a message again: staff checked an in-doubt one did not arrive, or retry a failure."""
     message = OutboxMessage.objects.select_for_update().get(pk=message.pk)
     _require(message, *REQUEUE_FROM)
+    if message.participant_id is not None and message.chat_id is None:
+        # `participant_messages_erase` took the address away.
+        raise OutboxMessageRecipientErased()
     message.status = Status.PENDING
     message.attempts = 0
     message.next_attempt_at = now or timezone.now()

@@ -16,7 +16,14 @@ def test_tick_task_runs_tick_now(admin_user):
     with time_machine.travel(at(shift, 1, 8, 30), tick=False):
         counts = tick_task.delay().get()
 
-    assert counts == {"started": 1, "days_opened": 1, "reminded": 0, "finished": 0}
+    assert counts == {
+        "started": 1,
+        "days_opened": 1,
+        "reminded": 0,
+        "finished": 0,
+        "photos_removed": 0,
+        "export_files_removed": 0,
+    }
     assert refreshed(shift).started_at == at(shift, 1, 8, 30)
 
 

@@ -24,8 +24,9 @@ def moment_parse(value: str) -> dt.datetime:
 class Command(BaseCommand):
     help = (
         "Run every job of the daily cycle due now (or at --at): start shifts, open "
-        "task days, send reminders, finish shifts. Safe to run again; beat runs the "
-        "same code every minute."
+        "task days, send reminders, finish shifts, delete photos and export files "
+        "past their retention. Safe to run again; beat runs the same code every "
+        "minute."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -43,7 +44,9 @@ class Command(BaseCommand):
             f"started {len(result.started)}, "
             f"days opened {len(result.days_opened)}, "
             f"reminded {result.reminded}, "
-            f"finished {len(result.finished)}"
+            f"finished {len(result.finished)}, "
+            f"photos removed {result.photos_removed}, "
+            f"export files removed {result.export_files_removed}"
         )
         for shift in result.started:
             self.stdout.write(f"  started: {shift}")
