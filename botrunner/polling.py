@@ -30,6 +30,7 @@ from pydantic import ValidationError
 from botrunner.database import DATABASE_ERRORS, database_available, database_pool
 from botrunner.middlewares import LAST_TRY
 from botrunner.telegram import GetRawUpdates
+from core.heartbeats import BOT, aheartbeat_record
 
 if TYPE_CHECKING:
     from botrunner.shards import Shards
@@ -220,6 +221,7 @@ async def _poll(
                 next(backoff)
                 continue
             backoff.reset()
+            await aheartbeat_record(BOT)
             if not raw_updates:
                 continue
             if shards is not None:

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from botrunner.bot import bot_create, dispatcher_create, storage_create
 from botrunner.polling import update_parse
+from core.heartbeats import BOT, heartbeat_record
 
 logger = logging.getLogger(__name__)
 
@@ -67,4 +68,5 @@ def telegram_webhook(request: HttpRequest) -> HttpResponse:
     except ValueError:
         return HttpResponseBadRequest()
     async_to_sync(webhook_handle)(payload)
+    heartbeat_record(BOT)
     return JsonResponse({"ok": True})

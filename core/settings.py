@@ -232,6 +232,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(_celery_queue),
         "processed_folder": str(VAR_DIR / "celery" / "processed"),
         "store_processed": False,
+        # Broadcasts (`manage.py health worker`'s ping); default: ./control.
+        "control_folder": str(VAR_DIR / "celery" / "control"),
     }
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True
@@ -464,3 +466,18 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 PRIVATE_MEDIA_PERMISSIONS["mailings/"] = "notifications.view_mailing"
+
+# --- Health ------------------------------------------------------------------------
+
+# /readyz answers a request bearing this token (Authorization: Bearer, or ?token=)
+# or a logged-in staff member; empty: staff only. /healthz is open.
+READINESS_TOKEN = env("READINESS_TOKEN", default="")
+# Beat's tick and the bot count as stopped when their heartbeat is older than this.
+HEARTBEAT_MAX_AGE = env.float("HEARTBEAT_MAX_AGE", default=120.0)
+# A process writes each heartbeat at most once in this many seconds.
+HEARTBEAT_INTERVAL = env.float("HEARTBEAT_INTERVAL", default=15.0)
+# /readyz fails when a due outbox message has waited longer than this (seconds):
+# far above a big mailing's run at the rate limit, so only a stalled sender trips it.
+READINESS_OUTBOX_MAX_WAIT = env.float("READINESS_OUTBOX_MAX_WAIT", default=900.0)
+# Load balancers probe /healthz over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]

@@ -9,6 +9,7 @@ from typing import Any
 from django.utils import timezone
 
 from core.exceptions import DomainError
+from core.heartbeats import BEAT, heartbeat_record
 from core.models import Shift, ShiftDay
 from moderation.models import Report
 from moderation.services.cycle import day_open, reminders_send
@@ -55,6 +56,9 @@ def tick(*, now: dt.datetime | None = None) -> TickResult:
             finished = _run(result, "finish", shift_finish, shift, by=None, now=now)
             if finished is not None:
                 result.finished.append(finished)
+    # Read by readiness: the daily cycle's clock is running (beat sent this
+    # tick and a worker ran it, or cron ran `manage.py tick`).
+    heartbeat_record(BEAT)
     return result
 
 

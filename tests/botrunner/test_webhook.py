@@ -10,6 +10,8 @@ from django.urls import reverse
 
 from botrunner import bot as bot_module
 from botrunner import texts
+from core import heartbeats
+from core.models import Heartbeat
 from moderation.models import Submission
 from tests.botrunner.conftest import member, started_shift, today_report
 
@@ -51,6 +53,15 @@ def test_webhook_with_the_right_secret_handles_the_update(api, webhook, client):
 
     assert response.status_code == 200
     assert api.sent_to(CHAT)[-1].text == texts.render("help", "en")
+
+
+def test_webhook_call_handled_records_the_bot_heartbeat(api, webhook, client):
+    heartbeats.throttle.forget()
+    update = api.message_update(CHAT, "/help", user=EN, push=False)
+
+    webhook(client, update)
+
+    assert Heartbeat.objects.filter(name=heartbeats.BOT).exists()
 
 
 @pytest.mark.parametrize("secret", ["wrong", "", None])
