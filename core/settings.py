@@ -271,7 +271,10 @@ LOGGING = {
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
     },
-    "filters": {"redact_secrets": {"()": "core.redaction.SecretRedactingFilter"}},
+    "filters": {
+        "redact_secrets": {"()": "core.redaction.SecretRedactingFilter"},
+        "refusals_one_line": {"()": "core.request_logs.RefusalOneLineFilter"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
@@ -280,8 +283,12 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    # django-axes announces itself at INFO in every process; keep its warnings only.
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        # django-axes announces itself at INFO in every process; keep its warnings.
+        "axes": {"level": "WARNING"},
+        # A 403 (or 400) is one line: no traceback of the PermissionDenied.
+        "django.request": {"filters": ["refusals_one_line"]},
+    },
 }
 
 # --- Admin (django-unfold) ---------------------------------------------------------
