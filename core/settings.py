@@ -474,7 +474,7 @@ CELERY_BEAT_SCHEDULE = {
 }
 PRIVATE_MEDIA_PERMISSIONS["mailings/"] = "notifications.view_mailing"
 
-# --- Health ------------------------------------------------------------------------
+# --- Health and error reporting ----------------------------------------------------
 
 # /readyz answers a request bearing this token (Authorization: Bearer, or ?token=)
 # or a logged-in staff member; empty: staff only. /healthz is open.
@@ -488,3 +488,12 @@ HEARTBEAT_INTERVAL = env.float("HEARTBEAT_INTERVAL", default=15.0)
 READINESS_OUTBOX_MAX_WAIT = env.float("READINESS_OUTBOX_MAX_WAIT", default=900.0)
 # Load balancers probe /healthz over plain HTTP.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Errors go to Sentry when set (off by default); see core/sentry.py for what is
+# kept out of the reports.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env("SENTRY_ENVIRONMENT", default="production")
+if SENTRY_DSN:
+    from core.sentry import sentry_init
+
+    sentry_init(SENTRY_DSN, environment=SENTRY_ENVIRONMENT)
