@@ -30,6 +30,7 @@ from pydantic import ValidationError
 
 from botrunner.middlewares import DATABASE_ERRORS, LAST_TRY
 from botrunner.telegram import GetRawUpdates
+from core.heartbeats import BOT, aheartbeat_record
 from core.selectors import database_answers
 
 logger = logging.getLogger(__name__)
@@ -192,6 +193,7 @@ async def poll(
                 next(backoff)
                 continue
             backoff.reset()
+            await aheartbeat_record(BOT)
             if not raw_updates:
                 continue
             handled = await handle_batch(

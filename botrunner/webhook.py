@@ -26,6 +26,7 @@ from botrunner.bot import (
     storage_create,
 )
 from botrunner.polling import update_parse
+from core.heartbeats import BOT, aheartbeat_record
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +112,7 @@ class WebhookApp:
                 "Update %s failed; Telegram will send it again", update.update_id
             )
             return 500
+        await aheartbeat_record(BOT)
         return 200
 
 

@@ -470,3 +470,25 @@ class Membership(TimeStampedModel):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+
+class Heartbeat(models.Model):
+    """When a process that runs on its own (beat's tick, the bot) last did its work.
+
+    Written by `core.heartbeats`, read by the readiness checks: a row per process,
+    in the database because every process (web, worker, beat, bot) shares it, on
+    the embedded SQLite path as on PostgreSQL.
+    """
+
+    name = models.CharField(_("process"), max_length=50, primary_key=True)
+    beat_at = models.DateTimeField(_("last seen at"))
+
+    class Meta:
+        verbose_name = _("heartbeat")
+        verbose_name_plural = _("heartbeats")
+        ordering = ["name"]
+        # Nobody edits heartbeats: no permissions to list among the roles'.
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.beat_at.isoformat()}"

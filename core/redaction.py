@@ -30,6 +30,7 @@ def secrets_configured() -> tuple[str, ...]:
         settings.SECRET_KEY,
         settings.TELEGRAM_BOT_TOKEN,
         settings.TELEGRAM_WEBHOOK_SECRET,
+        settings.READINESS_TOKEN,
         getattr(settings, "EMAIL_HOST_PASSWORD", ""),
         _url_password(getattr(settings, "REDIS_URL", None)),
         _url_password(getattr(settings, "CELERY_BROKER_URL", None)),

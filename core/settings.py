@@ -283,8 +283,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(_celery_queue),
         "processed_folder": str(VAR_DIR / "celery" / "processed"),
         "store_processed": False,
-        # Broadcasts (worker control, pings); by default a control/ folder in
-        # the working directory.
+        # Broadcasts (`manage.py health worker`'s ping); default: ./control.
         "control_folder": str(VAR_DIR / "celery" / "control"),
     }
 CELERY_RESULT_BACKEND = "django-db"
@@ -328,7 +327,10 @@ LOGGING = {
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
     },
-    "filters": {"redact_secrets": {"()": "core.redaction.SecretRedactingFilter"}},
+    "filters": {
+        "redact_secrets": {"()": "core.redaction.SecretRedactingFilter"},
+        "refusals_one_line": {"()": "core.request_logs.RefusalOneLineFilter"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
@@ -337,8 +339,12 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    # django-axes announces itself at INFO in every process; keep its warnings only.
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        # django-axes announces itself at INFO in every process; keep its warnings.
+        "axes": {"level": "WARNING"},
+        # A 403 (or 400) is one line: no traceback of the PermissionDenied.
+        "django.request": {"filters": ["refusals_one_line"]},
+    },
 }
 
 # --- Admin (django-unfold) ---------------------------------------------------------
@@ -523,3 +529,27 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 PRIVATE_MEDIA_PERMISSIONS["mailings/"] = "notifications.view_mailing"
+
+# --- Health and error reporting ----------------------------------------------------
+
+# /readyz answers a request bearing this token (Authorization: Bearer, or ?token=)
+# or a logged-in staff member; empty: staff only. /healthz is open.
+READINESS_TOKEN = env("READINESS_TOKEN", default="")
+# Beat's tick and the bot count as stopped when their heartbeat is older than this.
+HEARTBEAT_MAX_AGE = env.float("HEARTBEAT_MAX_AGE", default=120.0)
+# A process writes each heartbeat at most once in this many seconds.
+HEARTBEAT_INTERVAL = env.float("HEARTBEAT_INTERVAL", default=15.0)
+# /readyz fails when a due outbox message has waited longer than this (seconds):
+# far above a big mailing's run at the rate limit, so only a stalled sender trips it.
+READINESS_OUTBOX_MAX_WAIT = env.float("READINESS_OUTBOX_MAX_WAIT", default=900.0)
+# Load balancers probe /healthz over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Errors go to Sentry when set (off by default); see core/sentry.py for what is
+# kept out of the reports.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env("SENTRY_ENVIRONMENT", default="production")
+if SENTRY_DSN:
+    from core.sentry import sentry_init
+
+    sentry_init(SENTRY_DSN, environment=SENTRY_ENVIRONMENT)

@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = _("Messages")
+
+    def ready(self) -> None:
+        # Registers the outbox's readiness check with core's.
+        from notifications import health  # noqa: F401

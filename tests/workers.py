@@ -74,18 +74,23 @@ def database_url() -> str:
 
 
 def process_env(env: dict[str, str] | None = None) -> dict[str, str]:
-    """Return the environment of a product process sharing this test's resources."""
+    """Return the environment of a product process sharing this test's resources.
+
+    A DATABASE_URL in `env` replaces the test database's; without one, the test
+    database must be PostgreSQL.
+    """
+    env = env or {}
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "core.settings",
         "DJANGO_SECRET_KEY": "worker-secret-key",
-        "DATABASE_URL": database_url(),
+        "DATABASE_URL": env.get("DATABASE_URL") or database_url(),
         "REDIS_URL": settings.REDIS_URL,
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "TELEGRAM_BOT_TOKEN": settings.TELEGRAM_BOT_TOKEN,
         "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),
         "LOG_LEVEL": "WARNING",
-        **(env or {}),
+        **env,
     }
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from django.utils import timezone
 
 from core.exceptions import DomainError
+from core.heartbeats import BEAT, heartbeat_record
 from core.models import Shift, ShiftDay
 from moderation.models import Report
 from moderation.services.cycle import day_open, reminders_send
@@ -67,6 +68,9 @@ def tick(*, now: dt.datetime | None = None) -> TickResult:
             if finished is not None:
                 result.finished.append(finished)
     _retention(result, now)
+    # Read by readiness: the daily cycle's clock is running (beat sent this
+    # tick and a worker ran it, or cron ran `manage.py tick`).
+    heartbeat_record(BEAT)
     return result
 
 

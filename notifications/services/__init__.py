@@ -34,6 +34,7 @@ from notifications.services.sending import (
     message_mark_sent,
     message_release,
     message_retry_later,
+    outbox_backlog,
     outbox_due_in,
     outbox_sweep,
 )
@@ -70,6 +71,7 @@ __all__ = [
     "message_retry_later",
     "message_template_reset",
     "message_template_save",
+    "outbox_backlog",
     "outbox_due_in",
     "outbox_kick",
     "outbox_sweep",

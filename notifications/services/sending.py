@@ -4,13 +4,14 @@ A row is claimed only for the moment of its request; a worker that dies leaves
 at most its in-flight rows in `sending`, which `outbox_sweep` resolves.
 """
 
+import dataclasses
 import datetime as dt
 import logging
 import random
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
 from notifications.models import OutboxMessage
@@ -81,6 +82,29 @@ def outbox_due_in(*, now: dt.datetime | None = None) -> float | None:
         .first()
     )
     return None if next_at is None else (next_at - now).total_seconds()
+
+
+@dataclasses.dataclass(frozen=True)
+class OutboxBacklog:
+    """Messages due and not yet sent: how many, and how long the oldest has waited."""
+
+    waiting: int
+    oldest_wait: float | None
+
+
+def outbox_backlog(*, now: dt.datetime | None = None) -> OutboxBacklog:
+    """Return the backlog of due messages (for readiness; counts only)."""
+    now = now or timezone.now()
+    found = OutboxMessage.objects.due(now).aggregate(
+        waiting=Count("pk"), oldest_due_at=Min("next_attempt_at")
+    )
+    oldest_due_at = found["oldest_due_at"]
+    return OutboxBacklog(
+        waiting=found["waiting"],
+        oldest_wait=(
+            None if oldest_due_at is None else (now - oldest_due_at).total_seconds()
+        ),
+    )
 
 
 def _finish(message: OutboxMessage, **fields: object) -> bool:

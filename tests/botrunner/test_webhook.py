@@ -17,6 +17,8 @@ from django.db import connection
 from botrunner import bot as bot_module
 from botrunner import texts
 from botrunner.webhook import WebhookApp
+from core import heartbeats
+from core.models import Heartbeat
 from moderation.models import Submission
 from tests.botrunner.conftest import member, started_shift, today_report
 from tests.botrunner.test_robustness import FAILING_INSERTS, FAILING_INSERTS_DROPPED
@@ -114,6 +116,15 @@ def test_webhook_closes_each_connection_so_workers_share_a_burst(api, webhook):
     assert response.status == 200
     assert response.getheader("Connection") == "close"
     assert response.will_close
+
+
+def test_webhook_call_handled_records_the_bot_heartbeat(api, webhook):
+    heartbeats.throttle.forget()
+    update = api.message_update(CHAT, "/help", user=EN, push=False)
+
+    webhook.post(update)
+
+    assert Heartbeat.objects.filter(name=heartbeats.BOT).exists()
 
 
 @pytest.mark.parametrize("secret", ["wrong", "", None])

@@ -4,7 +4,8 @@ import threading
 import pytest
 from django.db import connection
 
-from core.models import Shift
+from core import heartbeats
+from core.models import Heartbeat, Shift
 from moderation.models import Report
 from moderation.services import report_approve, report_decline, tick
 from notifications.models import OutboxMessage
@@ -243,3 +244,12 @@ def test_tick_run_concurrently_does_the_work_once(admin_user):
     assert Report.objects.filter(day__shift=shift).count() == 5
     assert len(sent(OutboxMessage.Kind.TASK)) == 5
     assert len(sent(OutboxMessage.Kind.REMINDER)) == 5
+
+
+def test_tick_records_the_beat_heartbeat():
+    heartbeats.throttle.forget()
+
+    tick()
+
+    assert heartbeats.heartbeat_age(heartbeats.BEAT) is not None
+    assert Heartbeat.objects.filter(name=heartbeats.BEAT).exists()

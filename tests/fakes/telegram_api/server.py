@@ -210,6 +210,9 @@ class FakeTelegramServer:
         self._too_many = 0
         self._downloads = 0
         self._poll_generation = 0
+        # Telegram may answer a long poll early, empty; tests that need a
+        # polling bot to come back often lower this.
+        self.max_poll_timeout: float = MAX_POLL_TIMEOUT
         self._base_url: str | None = None
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -509,7 +512,7 @@ class FakeTelegramServer:
         """Long-poll: confirm by offset, then wait up to ``timeout`` for updates."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + min(
-            max(int(params.get("timeout") or 0), 0), MAX_POLL_TIMEOUT
+            max(int(params.get("timeout") or 0), 0), self.max_poll_timeout
         )
         limit = min(max(int(params.get("limit") or 100), 1), 100)
         with self._lock:
