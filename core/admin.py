@@ -139,14 +139,14 @@ class ConsentFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset: QuerySet) -> QuerySet:
+        if self.value() == "none":
+            return queryset.filter(consent_version__isnull=True)
+        if self.value() not in ("current", "earlier"):
+            return queryset
         version = privacy_notice_current().version
         if self.value() == "current":
             return queryset.filter(consent_version__gte=version)
-        if self.value() == "earlier":
-            return queryset.filter(consent_version__lt=version)
-        if self.value() == "none":
-            return queryset.filter(consent_version__isnull=True)
-        return queryset
+        return queryset.filter(consent_version__lt=version)
 
 
 @admin.register(Participant)
