@@ -4,6 +4,8 @@ Callback data are a contract with other senders (the daily task message of the
 daily cycle carries "skip" and "balance"): see `SKIP`, `BALANCE`, `APPLY`.
 """
 
+import contextlib
+
 from aiogram.types import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -19,6 +21,8 @@ SKIP_YES = "skip:yes"  # followed by ":<report id>", so a late tap skips no othe
 SKIP_NO = "skip:no"
 BALANCE = "balance"
 APPLY = "apply"
+CONSENT_YES = "consent:yes"  # followed by ":<notice version>"
+CONSENT_NO = "consent:no"
 
 REMOVE = ReplyKeyboardRemove()
 
@@ -102,3 +106,31 @@ def apply(language: str, shift_title: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[[InlineKeyboardButton(text=text, callback_data=APPLY)]]
     )
+
+
+def consent(language: str, version: int) -> InlineKeyboardMarkup:
+    """Return the answers to the privacy notice (its link is in the text, where
+    Telegram makes it clickable: a URL button Telegram refuses would lose the
+    whole message)."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=label("button_consent_yes", language),
+                    callback_data=f"{CONSENT_YES}:{version}",
+                ),
+                InlineKeyboardButton(
+                    text=label("button_consent_no", language),
+                    callback_data=CONSENT_NO,
+                ),
+            ]
+        ]
+    )
+
+
+def consent_version(callback_data: str | None) -> int | None:
+    """Return the notice version an "I agree" button was made for."""
+    version = (callback_data or "").removeprefix(f"{CONSENT_YES}:")
+    with contextlib.suppress(ValueError):
+        return int(version)
+    return None

@@ -13,8 +13,9 @@ from asgiref.sync import sync_to_async
 from django.db import InterfaceError, OperationalError, close_old_connections
 
 from botrunner import texts
+from core.cleaners import participant_language
 from core.selectors import participant_by_telegram_id
-from core.services import participant_language, participant_unblock
+from core.services import participant_unblock
 from notifications.services import participant_mark_blocked
 
 logger = logging.getLogger(__name__)

@@ -4,8 +4,10 @@ from aiogram.fsm.state import State, StatesGroup
 
 
 class Registration(StatesGroup):
-    """The registration dialog, one state per question, in this order."""
+    """The registration dialog: agreement to the privacy notice, then one state
+    per question, in this order."""
 
+    consent = State()
     first_name = State()
     last_name = State()
     birth_date = State()
@@ -13,7 +15,7 @@ class Registration(StatesGroup):
     phone = State()
 
 
-# The order of the questions, for "Back".
+# The order of the questions, for "Back" (which never goes back to the notice).
 REGISTRATION_STEPS: tuple[State, ...] = (
     Registration.first_name,
     Registration.last_name,

@@ -39,8 +39,48 @@ TEXTS: dict[str, Any] = {
     # --- Registration ---------------------------------------------------------
     "welcome": _(
         "👋 Hi! This is the Smena bot: here you register for a shift, get the daily "
-        "task and send photo reports.\n\nRegistration takes five short steps. "
-        "«Back» returns to the previous step, «Cancel» stops."
+        "task and send photo reports.\n\nRegistration takes five short steps, "
+        "after you agree to the privacy notice below. «Back» returns to the "
+        "previous step, «Cancel» stops."
+    ),
+    "consent_ask": _(
+        "🔒 Before you register, please read how your data are kept.\n\n"
+        "To run the programme, its organisers store your first and last name, "
+        "date of birth, city, phone number, Telegram account and the photos you "
+        "send. Only the programme's staff see them, and they are deleted when no "
+        "longer needed, as the privacy notice says. If you are a child, ask a "
+        "parent to read this and decide with you.\n\n"
+        "Privacy notice, version {version}: {link}\n\nDo you agree?"
+    ),
+    "consent_no_link": _("ask the organisers for the full text"),
+    "consent_use_buttons": _(
+        "Please answer with one of the buttons under the privacy notice."
+    ),
+    "consent_changed": _(
+        "The privacy notice has just been updated. Please read the new version."
+    ),
+    "consent_declined": _(
+        "You did not agree, so nothing about you has been stored and the "
+        "registration has stopped. Send /start if you change your mind."
+    ),
+    "consent_renew": _(
+        "🔒 The privacy notice has changed. To keep using the bot, please read it "
+        "and agree again."
+    ),
+    "consent_recorded": _(
+        "✅ Thank you! You agreed to the privacy notice (version {version})."
+    ),
+    "consent_declined_registered": _(
+        "You did not agree to the new privacy notice. Until you do, the bot accepts "
+        "no photos, applications or other requests from you, and nothing new about "
+        "you is stored. What you gave before is kept as the earlier notice says; to "
+        "have it erased, write to the organisers. Send /start to read the notice "
+        "again."
+    ),
+    "consent_already": _(
+        "You have already agreed to the current privacy notice (version "
+        "{version}). To withdraw your agreement and have your data erased, write to "
+        "the organisers."
     ),
     "ask_first_name": _("Step 1 of 5. What is your first name?"),
     "ask_last_name": _("Step 2 of 5. What is your last name?"),
@@ -60,6 +100,11 @@ TEXTS: dict[str, Any] = {
     "registration_cancelled": _("Registration cancelled. Send /start to begin again."),
     "nothing_to_cancel": _("There is nothing to cancel."),
     "registered": _("✅ Thank you, {name}, you are registered!"),
+    "registered_linked": _(
+        "✅ Thank you, {name}, you are registered! The organisers had already added "
+        "you to their list, so your Telegram account is now linked to it. If your "
+        "details there are wrong, please tell the organisers."
+    ),
     "already_registered": _(
         "You are already registered. Send /help to see what I can do."
     ),
@@ -75,6 +120,9 @@ TEXTS: dict[str, Any] = {
         "With this date of birth the age is not between {min_age} and {max_age}. "
         "Please check the date."
     ),
+    "birth_date_in_future": _(
+        "This date has not come yet. Please check the date of birth."
+    ),
     "city_invalid": _(
         "Please write the name of the city in letters, 2 to {max_length} characters."
     ),
@@ -84,6 +132,11 @@ TEXTS: dict[str, Any] = {
     "phone_not_own": _(
         "This is someone else's contact. Please tap «Share my phone» to send your "
         "own number."
+    ),
+    "phone_taken": _(
+        "This phone number is already registered with another Telegram account, so "
+        "it cannot be used again. If the number is yours, please write to the "
+        "organisers: they have been told about this attempt."
     ),
     # --- Applications -----------------------------------------------------------
     "application_sent": _(
@@ -197,6 +250,8 @@ TEXTS: dict[str, Any] = {
     "button_skip_yes": _("Yes, skip it"),
     "button_skip_no": _("No, keep it"),
     "button_apply": _("📨 Apply to «{shift}»"),
+    "button_consent_yes": _("✅ I agree"),
+    "button_consent_no": _("✖️ I do not agree"),
 }
 
 # The reply to each refusal a service may raise in the bot.
@@ -204,9 +259,12 @@ ERROR_TEXTS: dict[type[exceptions.DomainError], str] = {
     exceptions.NameInvalid: "name_invalid",
     exceptions.BirthDateInvalid: "birth_date_invalid",
     exceptions.BirthDateOutOfRange: "birth_date_out_of_range",
+    exceptions.BirthDateInFuture: "birth_date_in_future",
     exceptions.CityInvalid: "city_invalid",
     exceptions.PhoneInvalid: "phone_invalid",
     exceptions.PhoneNotOwn: "phone_not_own",
+    exceptions.PhoneTaken: "phone_taken",
+    exceptions.ConsentOutdated: "consent_changed",
     exceptions.ParticipantAlreadyRegistered: "already_registered",
     exceptions.ParticipantNotRegistered: "not_registered",
     exceptions.ParticipantNotMember: "not_member",

@@ -129,7 +129,11 @@ class NameInvalid(DomainError):
 
 
 class BirthDateInvalid(DomainError):
-    message = _("The date of birth must be written as DD.MM.YYYY.")
+    message = _("“%(value)s” is not a date; write it like 31.12.2014.")
+
+
+class BirthDateInFuture(DomainError):
+    message = _("The date of birth %(value)s is in the future.")
 
 
 class BirthDateOutOfRange(DomainError):
@@ -141,11 +145,26 @@ class CityInvalid(DomainError):
 
 
 class PhoneInvalid(DomainError):
-    message = _("The phone number must have 7 to 15 digits.")
+    message = _("“%(value)s” is not a phone number; write it like +7 900 123-45-67.")
 
 
 class PhoneNotOwn(DomainError):
     message = _("The shared contact is not the sender's own phone number.")
+
+
+class PhoneTaken(DomainError):
+    message = _("The phone %(phone)s already belongs to %(participant)s.")
+
+
+class LanguageInvalid(DomainError):
+    message = _("Unknown language “%(value)s”; use one of: %(choices)s.")
+
+
+class ConsentOutdated(DomainError):
+    message = _(
+        "Agreement to version %(current)d of the privacy notice is needed "
+        "(given: %(version)s)."
+    )
 
 
 # --- Photo reports ---------------------------------------------------------------

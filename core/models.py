@@ -8,7 +8,8 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Case, Q, Value, When
+from django.db.models import Case, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -54,6 +55,58 @@ class User(AbstractUser):
         ordering = ["username"]
 
 
+class PrivacyNotice(models.Model):
+    """The organisation's privacy notice that participants agree to (one row).
+
+    Its wording in the bot is the editable text "bot_consent_ask"; the full
+    notice is at `url`. Staff publish a new `version` when the notice changes:
+    everyone who agreed to an older one is asked again.
+    """
+
+    SINGLE_ID = 1
+    FIRST_VERSION = 1
+
+    version = models.PositiveIntegerField(_("version"), default=FIRST_VERSION)
+    url = models.URLField(
+        _("link to the full notice"),
+        blank=True,
+        help_text=_("Shown in the notice in the bot (a public https:// address)."),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+
+    class Meta:
+        verbose_name = _("privacy notice")
+        verbose_name_plural = _("privacy notice")
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="privacynotice_single_row"),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Privacy notice, version %(version)d") % {"version": self.version})
+
+
+class ParticipantQuerySet(models.QuerySet):
+    def with_notice_version(self) -> "ParticipantQuerySet":
+        """Annotate `notice_version`, the privacy notice version in force now
+        (in the same query: the bot checks it on every update)."""
+        current = PrivacyNotice.objects.filter(pk=PrivacyNotice.SINGLE_ID)
+        return self.annotate(
+            notice_version=Coalesce(
+                Subquery(current.values("version")[:1]),
+                Value(PrivacyNotice.FIRST_VERSION),
+            )
+        )
+
+
 class Participant(TimeStampedModel):
     """A child (or parent) who takes part through the Telegram bot."""
 
@@ -97,6 +150,14 @@ class Participant(TimeStampedModel):
             "for the statistics."
         ),
     )
+    consent_version = models.PositiveIntegerField(
+        _("privacy notice version agreed to"), null=True, blank=True
+    )
+    consent_at = models.DateTimeField(
+        _("agreed to the privacy notice at"), null=True, blank=True
+    )
+
+    objects = ParticipantQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("participant")
@@ -134,6 +195,10 @@ class Participant(TimeStampedModel):
     def has_blocked_bot(self) -> bool:
         return self.blocked_bot_at is not None
 
+    def has_consent_to(self, version: int) -> bool:
+        """Tell whether the participant agreed to privacy notice `version` (or later)."""
+        return self.consent_version is not None and self.consent_version >= version
+
     def age_on(self, day: dt.date) -> int | None:
         if self.birth_date is None:
             return None
@@ -142,6 +207,36 @@ class Participant(TimeStampedModel):
             self.birth_date.day,
         )
         return day.year - self.birth_date.year - before_birthday
+
+
+class PhoneConflict(TimeStampedModel):
+    """A Telegram account refused at registration: its phone number already
+    belongs to a participant linked to another Telegram account."""
+
+    participant = models.ForeignKey(
+        Participant,
+        on_delete=models.CASCADE,
+        related_name="phone_conflicts",
+        verbose_name=_("participant with this phone"),
+    )
+    telegram_id = models.BigIntegerField(_("refused Telegram ID"))
+    telegram_username = models.CharField(
+        _("refused Telegram username"), max_length=64, blank=True
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=1)
+
+    class Meta:
+        verbose_name = _("phone conflict")
+        verbose_name_plural = _("phone conflicts")
+        ordering = ["-updated_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "telegram_id"], name="phoneconflict_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant} · {self.telegram_id}"
 
 
 class ShiftQuerySet(models.QuerySet):

@@ -25,6 +25,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_crud("core", "application", "view", "change"),
         *_crud("core", "membership", "view", "change"),
         *_crud("core", "participant", "view", "add", "change"),
+        *_crud("core", "phoneconflict", "view", "delete"),
+        *_crud("core", "privacynotice", "view", "change"),
         "core.export_personal_data",
         *_crud("core", "task"),
         *_crud("moderation", "report", "view", "change"),

@@ -1,4 +1,5 @@
-"""Services of the shared domain: shifts and their plan, participant registration.
+"""Services of the shared domain: shifts and their plan, participant registration
+and consent to the privacy notice.
 
 Services that notify participants (applications, the shift lifecycle) live in
 `moderation.services`, because `core` may not import the outbox.
@@ -8,20 +9,22 @@ import calendar
 import datetime as dt
 import itertools
 import random
-import re
+from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.cleaners import (
+    participant_birth_date_check,
+    participant_city_clean,
+    participant_language_clean,
+    participant_name_clean,
+    participant_phone_clean,
+)
 from core.exceptions import (
-    BirthDateInvalid,
-    BirthDateOutOfRange,
-    CityInvalid,
-    NameInvalid,
+    ConsentOutdated,
     ParticipantAlreadyRegistered,
-    PhoneInvalid,
-    PhoneNotOwn,
+    PhoneTaken,
     ShiftAlreadyPreparing,
     ShiftDatesInvalid,
     ShiftNoTasks,
@@ -29,7 +32,16 @@ from core.exceptions import (
     ShiftTooLong,
     ShiftWrongStatus,
 )
-from core.models import Participant, Shift, ShiftDay, Task, User
+from core.models import (
+    Participant,
+    PhoneConflict,
+    PrivacyNotice,
+    Shift,
+    ShiftDay,
+    Task,
+    User,
+)
+from core.selectors import privacy_notice_current
 
 SHIFT_MAX_MONTHS = 4
 SHIFT_EDITABLE_FIELDS = frozenset(
@@ -137,93 +149,13 @@ def shift_plan_generate(shift: Shift, *, seed: int | None = None) -> list[ShiftD
 
 # --- Participants --------------------------------------------------------------------
 
-NAME_MAX_LENGTH = 64
-CITY_MAX_LENGTH = 100
-BIRTH_AGE_RANGE = (3, 100)
-# Letters in groups joined by one space, hyphen or apostrophe: "Anna-Maria", "O'Neil".
-# \u2019 is the typographic apostrophe phones insert.
-SEPARATOR = "[ '\u2019-]"
-NAME_PATTERN = re.compile(rf"[^\W\d_]+(?:{SEPARATOR}[^\W\d_]+)*")
-CITY_PATTERN = re.compile(rf"[^\W\d_]+(?:(?:{SEPARATOR}|\. ?)[^\W\d_]+)*\.?")
-DATE_PATTERN = re.compile(r"(\d{1,2})[./ -](\d{1,2})[./ -](\d{4})")
-PHONE_PATTERN = re.compile(r"\+[0-9]{7,15}")
 
+@dataclass(frozen=True, slots=True)
+class ParticipantRegistration:
+    """What a registration did: the participant, and whether staff had added them."""
 
-def _squeeze(value: str) -> str:
-    return " ".join(value.split())
-
-
-def participant_name_clean(value: str) -> str:
-    """Return a first or last name tidied up, or raise `NameInvalid`."""
-    name = _squeeze(value)
-    if not 0 < len(name) <= NAME_MAX_LENGTH or not NAME_PATTERN.fullmatch(name):
-        raise NameInvalid(max_length=NAME_MAX_LENGTH)
-    if name.islower():
-        # "anna-maria" -> "Anna-Maria"; names typed with capitals stay as typed.
-        name = re.sub(rf"(^|{SEPARATOR})(\w)", lambda m: m[1] + m[2].upper(), name)
-    return name
-
-
-def participant_birth_date_clean(value: str) -> dt.date:
-    """Parse DD.MM.YYYY (or YYYY-MM-DD) into a plausible date of birth."""
-    text = value.strip()
-    match = DATE_PATTERN.fullmatch(text)
-    try:
-        if match:
-            day, month, year = (int(part) for part in match.groups())
-            birth_date = dt.date(year, month, day)
-        else:
-            birth_date = dt.date.fromisoformat(text)
-    except ValueError as error:
-        raise BirthDateInvalid() from error
-    return participant_birth_date_check(birth_date)
-
-
-def participant_birth_date_check(birth_date: dt.date) -> dt.date:
-    """Refuse a date of birth that gives an implausible age today."""
-    today = timezone.localdate()
-    age = (
-        today.year
-        - birth_date.year
-        - ((today.month, today.day) < (birth_date.month, birth_date.day))
-    )
-    min_age, max_age = BIRTH_AGE_RANGE
-    if not min_age <= age <= max_age:
-        raise BirthDateOutOfRange(min_age=min_age, max_age=max_age)
-    return birth_date
-
-
-def participant_city_clean(value: str) -> str:
-    """Return a city name tidied up, or raise `CityInvalid`."""
-    city = _squeeze(value)
-    if not 2 <= len(city) <= CITY_MAX_LENGTH or not CITY_PATTERN.fullmatch(city):
-        raise CityInvalid(max_length=CITY_MAX_LENGTH)
-    return city[0].upper() + city[1:]
-
-
-def participant_phone_clean(
-    value: str, *, contact_user_id: int | None, sender_id: int
-) -> str:
-    """Return the phone of a shared contact as +digits.
-
-    Only the sender's own contact counts: Telegram sets its `user_id` to the
-    sender when the "share my phone" button is used.
-    """
-    if contact_user_id != sender_id:
-        raise PhoneNotOwn()
-    phone = "+" + re.sub(r"[\s()+-]", "", value)
-    if not PHONE_PATTERN.fullmatch(phone):
-        raise PhoneInvalid()
-    return phone
-
-
-def participant_language(language_code: str | None) -> str:
-    """Map Telegram's `language_code` to a participant language (ru or en)."""
-    code = (language_code or "").split("-")[0].lower()
-    if code in Participant.Language.values:
-        return code
-    default = settings.LANGUAGE_CODE.split("-")[0]
-    return default if default in Participant.Language.values else "ru"
+    participant: Participant
+    linked: bool
 
 
 def participant_register(
@@ -235,34 +167,136 @@ def participant_register(
     city: str,
     phone: str,
     language: str,
+    consent_version: int,
+    consent_at: dt.datetime,
     telegram_username: str = "",
-) -> Participant:
-    """Create a participant from the bot's registration dialog.
+) -> ParticipantRegistration:
+    """Register a Telegram user who answered the bot's dialog and agreed to the
+    privacy notice.
 
-    Every field is validated again here, so no caller can store what the dialog
-    would refuse. A second registration of the same Telegram user is refused.
+    Every answer is cleaned again here, so no caller stores what the dialog would
+    refuse, and nothing is stored without agreement to the notice in force
+    (`ConsentOutdated`). A participant pre-registered with this phone (imported
+    or added by staff, not yet in Telegram) is linked instead of a second one
+    being made: the staff's names, date of birth and city stay, the bot's
+    answers fill only what staff left empty; the Telegram account, language and
+    consent come from the bot. A phone already linked to another Telegram
+    account is refused (`PhoneTaken`) and the attempt recorded for staff
+    (`PhoneConflict`). A second registration of the same Telegram user is
+    refused (`ParticipantAlreadyRegistered`).
     """
-    if not PHONE_PATTERN.fullmatch(phone):
-        raise PhoneInvalid()
-    if Participant.objects.filter(telegram_id=telegram_id).exists():
-        raise ParticipantAlreadyRegistered(telegram_id=telegram_id)
-    participant = Participant(
-        telegram_id=telegram_id,
-        telegram_username=(telegram_username or "")[:64],
-        first_name=participant_name_clean(first_name),
-        last_name=participant_name_clean(last_name),
-        birth_date=participant_birth_date_check(birth_date),
-        city=participant_city_clean(city),
-        phone=phone,
-        language=language if language in Participant.Language.values else "ru",
-    )
+    answers = {
+        "first_name": participant_name_clean(first_name),
+        "last_name": participant_name_clean(last_name),
+        "birth_date": participant_birth_date_check(birth_date),
+        "city": participant_city_clean(city),
+    }
+    phone = participant_phone_clean(phone)
+    telegram = {
+        "telegram_id": telegram_id,
+        "telegram_username": (telegram_username or "")[:64],
+        "language": participant_language_clean(language),
+        "consent_version": consent_version,
+        "consent_at": consent_at,
+    }
+    current = privacy_notice_current().version
+    if consent_version != current:
+        raise ConsentOutdated(version=consent_version, current=current)
     try:
         with transaction.atomic():
-            participant.save()
+            if Participant.objects.filter(telegram_id=telegram_id).exists():
+                raise ParticipantAlreadyRegistered(telegram_id=telegram_id)
+            holder = (
+                Participant.objects.select_for_update()
+                .filter(phone=phone)
+                .order_by("pk")
+                .first()
+            )
+            if holder is None:
+                participant = Participant.objects.create(
+                    phone=phone, **answers, **telegram
+                )
+                return ParticipantRegistration(participant, linked=False)
+            if holder.telegram_id is None:
+                participant = _participant_link(holder, answers, telegram)
+                return ParticipantRegistration(participant, linked=True)
     except IntegrityError as error:
         # The same dialog finished twice at once (a redelivered update).
         raise ParticipantAlreadyRegistered(telegram_id=telegram_id) from error
+    # Recorded outside the transaction: it stays although registration fails.
+    phone_conflict_record(
+        holder, telegram_id=telegram_id, telegram_username=telegram["telegram_username"]
+    )
+    raise PhoneTaken(phone=phone, participant=str(holder))
+
+
+def _participant_link(
+    participant: Participant, answers: dict[str, object], telegram: dict[str, object]
+) -> Participant:
+    """Give a pre-registered participant the Telegram account that registered."""
+    for name, value in telegram.items():
+        setattr(participant, name, value)
+    filled = [name for name in answers if not getattr(participant, name)]
+    for name in filled:
+        setattr(participant, name, answers[name])
+    participant.save(update_fields=[*telegram, *filled, "updated_at"])
     return participant
+
+
+def phone_conflict_record(
+    participant: Participant, *, telegram_id: int, telegram_username: str
+) -> PhoneConflict:
+    """Record for staff that another Telegram account tried the participant's phone."""
+    conflict, created = PhoneConflict.objects.get_or_create(
+        participant=participant,
+        telegram_id=telegram_id,
+        defaults={"telegram_username": telegram_username},
+    )
+    if not created:
+        conflict.attempts += 1
+        conflict.telegram_username = telegram_username
+        conflict.save(update_fields=["attempts", "telegram_username", "updated_at"])
+    return conflict
+
+
+def participant_consent_record(
+    participant: Participant, *, version: int, now: dt.datetime | None = None
+) -> Participant:
+    """Record that a registered participant agreed to privacy notice `version`.
+
+    Only the version in force can be agreed to (`ConsentOutdated`: the notice
+    changed while they read it). Agreeing again changes nothing.
+    """
+    current = privacy_notice_current().version
+    if version != current:
+        raise ConsentOutdated(version=version, current=current)
+    if participant.has_consent_to(version):
+        return participant
+    participant.consent_version = version
+    participant.consent_at = now or timezone.now()
+    participant.save(update_fields=["consent_version", "consent_at", "updated_at"])
+    return participant
+
+
+@transaction.atomic
+def privacy_notice_update(
+    notice: PrivacyNotice, *, url: str, new_version: bool, by: User | None
+) -> PrivacyNotice:
+    """Save the notice's link; `new_version` publishes the next version, which
+    every participant must agree to before using the bot again."""
+    saved = (
+        PrivacyNotice.objects.select_for_update()
+        .filter(pk=PrivacyNotice.SINGLE_ID)
+        .first()
+    )
+    version = saved.version if saved else PrivacyNotice.FIRST_VERSION
+    notice.pk = PrivacyNotice.SINGLE_ID
+    notice.version = version + 1 if new_version else version
+    notice.url = url
+    notice.updated_by = by
+    notice.full_clean()
+    notice.save()
+    return notice
 
 
 def participant_unblock(participant: Participant) -> Participant:

@@ -391,6 +391,10 @@ UNFOLD = {
                     _admin_item(_("Applications"), "how_to_reg", "application", "core"),
                     _admin_item(_("Members"), "groups", "membership", "core"),
                     _admin_item(_("Participants"), "person", "participant", "core"),
+                    _admin_item(
+                        _("Phone conflicts"), "phone_disabled", "phoneconflict", "core"
+                    ),
+                    _admin_item(_("Privacy notice"), "policy", "privacynotice", "core"),
                     _admin_item(_("Task catalogue"), "task_alt", "task", "core"),
                 ],
             },

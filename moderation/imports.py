@@ -2,23 +2,28 @@
 
 django-import-export runs them: a dry run shows every row's result and error first,
 and the import itself runs in one transaction (`IMPORT_EXPORT_USE_TRANSACTIONS`),
-so a file with any bad row writes nothing. Values are checked here with messages
-that say what to write instead.
+so a file with any bad row writes nothing. Participant values are checked by
+core's cleaners, the rules of the bot's registration and the admin form, whose
+messages say what to write instead.
 """
 
-import datetime as dt
-import re
-import time
+from collections.abc import Callable
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
+from import_export.results import Result
 
+from core.cleaners import (
+    participant_birth_date_clean,
+    participant_city_clean,
+    participant_language_clean,
+    participant_name_clean,
+    participant_phone_clean,
+)
+from core.exceptions import DomainError
 from core.models import Participant, Task
-
-DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%d/%m/%Y", "%d.%m.%y")
-PHONE_DIGITS = re.compile(r"\d{10,15}")
 
 
 class RequiredTextWidget(widgets.CharWidget):
@@ -29,82 +34,67 @@ class RequiredTextWidget(widgets.CharWidget):
         return text
 
 
-class OptionalTextWidget(widgets.CharWidget):
-    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> str:
-        return "" if value is None else str(value).strip()
+class CleanedWidget(widgets.Widget):
+    """A cell checked by one of core's participant cleaners, the bot's rules.
 
+    An empty cell is refused when `required`, else stored as `empty`, or given
+    to the cleaner when `clean_empty` (which knows the default).
+    """
 
-class PhoneWidget(widgets.CharWidget):
-    """A phone as +<digits>; Russian 8XXXXXXXXXX and 10-digit numbers get +7."""
+    def __init__(
+        self,
+        cleaner: Callable[[Any], Any],
+        *,
+        required: bool = False,
+        empty: Any = "",
+        clean_empty: bool = False,
+        required_message: Any = "",
+    ) -> None:
+        super().__init__()
+        self.cleaner = cleaner
+        self.required = required
+        self.empty = empty
+        self.clean_empty = clean_empty
+        self.required_message = required_message
 
-    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> str:
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Any:
         if isinstance(value, float) and value.is_integer():
-            value = int(value)  # XLSX cells hold numbers as floats
-        text = "" if value is None else str(value).strip()
-        if not text:
-            raise ValueError(_("A phone number is required."))
-        digits = re.sub(r"[\s()\-.]", "", text).removeprefix("+")
-        if len(digits) == 11 and digits.startswith("8"):
-            digits = "7" + digits[1:]
-        elif len(digits) == 10 and digits.startswith("9"):
-            digits = "7" + digits
-        if not PHONE_DIGITS.fullmatch(digits):
-            raise ValueError(
-                _("“%(value)s” is not a phone number; write it like +7 900 123-45-67.")
-                % {"value": text}
-            )
-        return "+" + digits
-
-
-class BirthDateWidget(widgets.DateWidget):
-    """A date of birth: empty, a spreadsheet date, or 31.12.2014 / 2014-12-31."""
-
-    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> dt.date | None:
+            value = int(value)  # XLSX cells hold numbers (phones) as floats
         if value is None or (isinstance(value, str) and not value.strip()):
-            return None
-        if isinstance(value, dt.datetime):
-            day = value.date()
-        elif isinstance(value, dt.date):
-            day = value
-        else:
-            day = _parse_date(str(value).strip())
-        if day > timezone.localdate():
-            raise ValueError(
-                _("The date of birth %(value)s is in the future.")
-                % {"value": day.strftime("%d.%m.%Y")}
-            )
-        return day
-
-
-def _parse_date(text: str) -> dt.date:
-    for date_format in DATE_FORMATS:
+            if self.required:
+                raise ValueError(
+                    str(self.required_message or _("This value is required."))
+                )
+            if not self.clean_empty:
+                return self.empty
+            value = ""
         try:
-            parsed = time.strptime(text, date_format)
-        except ValueError:
-            continue
-        return dt.date(parsed.tm_year, parsed.tm_mon, parsed.tm_mday)
-    raise ValueError(
-        _("“%(value)s” is not a date; write it like 31.12.2014.") % {"value": text}
-    )
+            return self.cleaner(value)
+        except DomainError as error:
+            raise ValueError(str(error)) from error
 
 
-class LanguageWidget(widgets.CharWidget):
-    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> str:
-        text = "" if value is None else str(value).strip().lower()
-        if not text:
-            return Participant.Language.RU
-        if text not in Participant.Language.values:
-            raise ValueError(
-                _("Unknown language “%(value)s”; use one of: %(choices)s.")
-                % {"value": text, "choices": ", ".join(Participant.Language.values)}
-            )
-        return text
+class SpreadsheetRowsResult(Result):
+    """Numbers rows as the spreadsheet does: the header is row 1, so the first
+    data row is row 2."""
+
+    def append_invalid_row(self, number: int, row: Any, validation_error: Any) -> None:
+        super().append_invalid_row(number + 1, row, validation_error)
+
+    def append_error_row(self, number: int, row: Any, errors: Any) -> None:
+        super().append_error_row(number + 1, row, errors)
+
+    def row_errors(self) -> list[tuple[int, Any]]:
+        return [(row.number, row.errors) for row in self.error_rows]
 
 
 class ColumnsCheckedResource(resources.ModelResource):
     """Refuses a file whose header row lacks a required column or has unknown ones."""
 
     required_columns: tuple[str, ...] = ()
+
+    def get_result_class(self) -> type[Result]:
+        return SpreadsheetRowsResult
 
     def get_instance(self, instance_loader, row):
         try:
@@ -162,12 +152,36 @@ class ParticipantImportResource(ColumnsCheckedResource):
     """
 
     required_columns = ("last_name", "first_name", "phone")
-    last_name = fields.Field("last_name", "last_name", widget=RequiredTextWidget())
-    first_name = fields.Field("first_name", "first_name", widget=RequiredTextWidget())
-    birth_date = fields.Field("birth_date", "birth_date", widget=BirthDateWidget())
-    city = fields.Field("city", "city", widget=OptionalTextWidget())
-    phone = fields.Field("phone", "phone", widget=PhoneWidget())
-    language = fields.Field("language", "language", widget=LanguageWidget())
+    last_name = fields.Field(
+        "last_name",
+        "last_name",
+        widget=CleanedWidget(participant_name_clean, required=True),
+    )
+    first_name = fields.Field(
+        "first_name",
+        "first_name",
+        widget=CleanedWidget(participant_name_clean, required=True),
+    )
+    birth_date = fields.Field(
+        "birth_date",
+        "birth_date",
+        widget=CleanedWidget(participant_birth_date_clean, empty=None),
+    )
+    city = fields.Field("city", "city", widget=CleanedWidget(participant_city_clean))
+    phone = fields.Field(
+        "phone",
+        "phone",
+        widget=CleanedWidget(
+            participant_phone_clean,
+            required=True,
+            required_message=gettext_lazy("A phone number is required."),
+        ),
+    )
+    language = fields.Field(
+        "language",
+        "language",
+        widget=CleanedWidget(participant_language_clean, clean_empty=True),
+    )
 
     class Meta:
         model = Participant

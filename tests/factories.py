@@ -50,6 +50,9 @@ class ParticipantFactory(factory.django.DjangoModelFactory):
     city = "Kazan"
     phone = factory.Sequence(lambda n: f"+7900{n:07d}")
     language = Participant.Language.EN
+    # Registered through the bot, so agreed to the first privacy notice.
+    consent_version = 1
+    consent_at = factory.LazyFunction(timezone.now)
 
 
 class TaskFactory(factory.django.DjangoModelFactory):
@@ -163,12 +166,15 @@ def members_waiting_today(
         for n in range(shift.duration_days)
     )
     day = ShiftDay.objects.using(using).get(shift=shift, date=shift.task_date())
+    now = timezone.now()
     people = Participant.objects.using(using).bulk_create(
         Participant(
             telegram_id=first_telegram_id + n,
             first_name=f"Kid{n}",
             last_name="Burst",
             language=Participant.Language.EN,
+            consent_version=1,
+            consent_at=now,
         )
         for n in range(count)
     )

@@ -4,13 +4,22 @@ belong to one parent only."""
 
 from aiogram import Router
 
-from botrunner.handlers import applications, chat_member, menu, registration, reports
+from botrunner.handlers import (
+    applications,
+    chat_member,
+    consent,
+    menu,
+    registration,
+    reports,
+)
 
 
 def routers_create() -> list[Router]:
     """Return the routers in the order they must match updates."""
     return [
         chat_member.router_create(),
+        # Before everything a participant may ask for: no consent, no service.
+        consent.router_create(),
         registration.router_create(),
         applications.router_create(),
         menu.router_create(),

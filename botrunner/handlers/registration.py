@@ -1,4 +1,10 @@
-"""/start and the registration dialog: name, last name, birth date, city, phone."""
+"""/start and the registration dialog: agreement to the privacy notice, then
+name, last name, birth date, city, phone.
+
+The agreement (its version and moment) waits in the dialog's data with the
+answers; nothing is stored in the database before the last step, and nothing at
+all when the participant declines.
+"""
 
 import datetime as dt
 from collections.abc import Callable
@@ -7,22 +13,31 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, Message, TelegramObject
 from asgiref.sync import sync_to_async
+from django.utils import timezone
 
 from botrunner import keyboards, texts
 from botrunner.handlers.applications import apply_and_reply
+from botrunner.handlers.consent import consent_ask
 from botrunner.handlers.status import send_status
+from botrunner.replies import acknowledge, drop_buttons, reply
 from botrunner.states import REGISTRATION_STEPS, Registration
-from core.exceptions import DomainError, ParticipantAlreadyRegistered
-from core.models import Participant
-from core.services import (
+from core.cleaners import (
     participant_birth_date_clean,
     participant_city_clean,
+    participant_contact_phone,
     participant_name_clean,
-    participant_phone_clean,
-    participant_register,
 )
+from core.exceptions import (
+    ConsentOutdated,
+    DomainError,
+    ParticipantAlreadyRegistered,
+    PhoneTaken,
+)
+from core.models import Participant
+from core.selectors import privacy_notice_current
+from core.services import participant_register
 
 QUESTIONS = {
     Registration.first_name: "ask_first_name",
@@ -42,9 +57,12 @@ TEXT_STEPS: dict[State, tuple[str, Callable[[str], object]]] = {
     Registration.city: ("city", participant_city_clean),
 }
 FIELDS = ("first_name", "last_name", "birth_date", "city")
+CONSENT_FIELDS = ("consent_version", "consent_at")
 
 
-async def ask(message: Message, state: FSMContext, step: State, language: str) -> None:
+async def ask(
+    event: Message | CallbackQuery, state: FSMContext, step: State, language: str
+) -> None:
     """Put the dialog at `step` and ask its question."""
     await state.set_state(step)
     keyboard = (
@@ -52,7 +70,7 @@ async def ask(message: Message, state: FSMContext, step: State, language: str) -
         if step == Registration.phone
         else keyboards.registration_step(language)
     )
-    await message.answer(texts.render(QUESTIONS[step], language), reply_markup=keyboard)
+    await reply(event, texts.render(QUESTIONS[step], language), reply_markup=keyboard)
 
 
 async def cmd_start(
@@ -66,7 +84,55 @@ async def cmd_start(
         await send_status(message, participant, greet=True)
         return
     await message.answer(texts.render("welcome", language))
-    await ask(message, state, Registration.first_name, language)
+    await ask_consent(message, state, language)
+
+
+async def ask_consent(
+    event: Message | CallbackQuery,
+    state: FSMContext,
+    language: str,
+    *,
+    lead: str | None = None,
+) -> None:
+    """Put the dialog at the privacy notice (answers given so far are kept)."""
+    await state.set_state(Registration.consent)
+    await consent_ask(event, language, lead=lead)
+
+
+async def on_agree(callback: CallbackQuery, state: FSMContext, language: str) -> None:
+    await acknowledge(callback)
+    version = keyboards.consent_version(callback.data)
+    notice = await sync_to_async(privacy_notice_current)()
+    if version != notice.version:
+        await ask_consent(callback, state, language, lead="consent_changed")
+        return
+    await drop_buttons(callback)
+    await state.update_data(
+        consent_version=version, consent_at=timezone.now().isoformat()
+    )
+    data = await state.get_data()
+    # Asked again at the last step (the notice changed meanwhile): the answers stand.
+    step = (
+        Registration.phone
+        if all(data.get(field) for field in FIELDS)
+        else Registration.first_name
+    )
+    await ask(callback, state, step, language)
+
+
+async def on_decline(callback: CallbackQuery, state: FSMContext, language: str) -> None:
+    await acknowledge(callback)
+    await drop_buttons(callback)
+    await state.clear()
+    await reply(
+        callback,
+        texts.render("consent_declined", language),
+        reply_markup=keyboards.REMOVE,
+    )
+
+
+async def on_consent_other(message: Message, state: FSMContext, language: str) -> None:
+    await ask_consent(message, state, language, lead="consent_use_buttons")
 
 
 async def cmd_cancel(message: Message, state: FSMContext, language: str) -> None:
@@ -120,11 +186,14 @@ async def on_contact(message: Message, state: FSMContext, language: str) -> None
         # The answers expired from the storage: start over rather than guess.
         await ask(message, state, Registration.first_name, language)
         return
+    if not all(data.get(field) for field in CONSENT_FIELDS):
+        await ask_consent(message, state, language)
+        return
     try:
-        phone = participant_phone_clean(
+        phone = participant_contact_phone(
             contact.phone_number, contact_user_id=contact.user_id, sender_id=sender.id
         )
-        participant = await sync_to_async(participant_register)(
+        registration = await sync_to_async(participant_register)(
             telegram_id=sender.id,
             telegram_username=sender.username or "",
             first_name=data["first_name"],
@@ -133,8 +202,13 @@ async def on_contact(message: Message, state: FSMContext, language: str) -> None
             city=data["city"],
             phone=phone,
             language=language,
+            consent_version=data["consent_version"],
+            consent_at=dt.datetime.fromisoformat(data["consent_at"]),
         )
-    except ParticipantAlreadyRegistered as error:
+    except ConsentOutdated:
+        await ask_consent(message, state, language, lead="consent_changed")
+        return
+    except (ParticipantAlreadyRegistered, PhoneTaken) as error:
         await state.clear()
         await message.answer(
             texts.render_error(error, language), reply_markup=keyboards.REMOVE
@@ -144,11 +218,20 @@ async def on_contact(message: Message, state: FSMContext, language: str) -> None
         await message.answer(texts.render_error(error, language))
         return
     await state.clear()
+    participant = registration.participant
     await message.answer(
-        texts.render("registered", language, name=participant.first_name),
+        texts.render(
+            "registered_linked" if registration.linked else "registered",
+            language,
+            name=participant.first_name,
+        ),
         reply_markup=keyboards.REMOVE,
     )
     await apply_and_reply(message, participant)
+
+
+async def unregistered(event: TelegramObject, participant: Participant | None) -> bool:
+    return participant is None
 
 
 def router_create() -> Router:
@@ -156,6 +239,17 @@ def router_create() -> Router:
     in_dialog = StateFilter(Registration)
     router.message.register(cmd_start, CommandStart())
     router.message.register(cmd_cancel, Command("cancel"))
+    # Registered participants' answers to the notice are the consent router's.
+    router.callback_query.register(
+        on_agree, unregistered, F.data.startswith(f"{keyboards.CONSENT_YES}:")
+    )
+    router.callback_query.register(
+        on_decline, unregistered, F.data == keyboards.CONSENT_NO
+    )
+    # Anything but the buttons (and commands) repeats the question.
+    router.message.register(
+        on_consent_other, Registration.consent, ~F.text.startswith("/")
+    )
     router.message.register(
         cmd_cancel, in_dialog, F.text.in_(texts.variants("button_cancel"))
     )

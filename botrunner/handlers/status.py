@@ -67,6 +67,12 @@ def status_text(overview: ParticipantOverview, *, greet: bool = False) -> str:
                     status=Application.Status(application.status).label,
                 )
             )
+        if overview.applications_used:
+            lines.append(
+                texts.render(
+                    "application_limit", language, limit=Application.MAX_PER_SHIFT
+                )
+            )
     return "\n".join(lines)
 
 
@@ -77,14 +83,7 @@ def status_keyboard(
     language = overview.participant.language
     if overview.membership is not None:
         return keyboards.main_menu(language)
-    application = overview.application
-    pending_here = (
-        application is not None
-        and application.is_pending
-        and overview.open_shift is not None
-        and application.shift_id == overview.open_shift.pk
-    )
-    if overview.open_shift is not None and not pending_here:
+    if overview.can_apply:
         return keyboards.apply(language, overview.open_shift.title)
     return keyboards.REMOVE
 

@@ -57,6 +57,29 @@ class ParticipantOverview:
     membership: Membership | None
     report: Report | None
     open_shift: Shift | None
+    # Applications the participant made to `open_shift` (0 without one).
+    applications_to_open_shift: int = 0
+
+    @property
+    def applications_used(self) -> bool:
+        """All applications to the open shift are used: no more may be made."""
+        return (
+            self.open_shift is not None
+            and self.applications_to_open_shift >= Application.MAX_PER_SHIFT
+        )
+
+    @property
+    def can_apply(self) -> bool:
+        """Whether applying to the open shift could succeed now (the "Apply" button)."""
+        if self.open_shift is None or self.membership is not None:
+            return False
+        application = self.application
+        pending_here = (
+            application is not None
+            and application.is_pending
+            and application.shift_id == self.open_shift.pk
+        )
+        return not pending_here and not self.applications_used
 
 
 def participant_overview(
@@ -75,4 +98,11 @@ def participant_overview(
         report = report_today(participant, now=now)
     with contextlib.suppress(NoOpenShift):
         open_shift = shift_open_for_registration(now)
-    return ParticipantOverview(participant, application, membership, report, open_shift)
+    applications = (
+        Application.objects.filter(participant=participant, shift=open_shift).count()
+        if open_shift is not None
+        else 0
+    )
+    return ParticipantOverview(
+        participant, application, membership, report, open_shift, applications
+    )

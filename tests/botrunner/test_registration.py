@@ -22,22 +22,44 @@ ANSWERS = ["anna-maria", "Petrova", "17.05.2014", "Kazan"]
 
 
 def texts_to(api, chat=CHAT):
-    return [call.text for call in api.sent_to(chat)]
+    return [call.text for call in api.sent_to(chat) if call.method == "sendMessage"]
+
+
+def messages(api, count, chat=CHAT):
+    return api.wait_sent(count, chat_id=chat, method="sendMessage")
 
 
 def say(api, text, count, chat=CHAT, user=None):
     """Send `text` and return the reply that makes `count` messages to the chat."""
     api.message_update(chat, text, user=user)
-    return api.wait_sent(count, chat_id=chat)[-1]
+    return messages(api, count, chat)[-1]
+
+
+def press(api, data, count, chat=CHAT, user=None):
+    """Press an inline button of the last message; return the `count`th message."""
+    api.callback_update(chat, data, user=user)
+    return messages(api, count, chat)[-1]
+
+
+def agree(api, count, chat=CHAT, user=None, version=1):
+    """Press "I agree" under the privacy notice."""
+    return press(api, f"{keyboards.CONSENT_YES}:{version}", count, chat, user)
+
+
+def start(api, chat=CHAT, user=None):
+    """Send /start and agree to the notice; return the messages sent so far (3)."""
+    say(api, "/start", 2, chat, user)
+    agree(api, 3, chat, user)
+    return 3
 
 
 def register(api, chat=CHAT, user=None):
-    """Go through the whole dialog; return the number of questions sent before."""
-    say(api, "/start", 2, chat, user)
-    for step, answer in enumerate(ANSWERS, start=3):
+    """Go through the whole dialog; return the number of messages sent before."""
+    start(api, chat, user)
+    for step, answer in enumerate(ANSWERS, start=4):
         say(api, answer, step, chat, user)
     api.contact_update(chat, "+7 900 123-45-67", user=user)
-    return 6
+    return 7
 
 
 def test_registration_creates_participant_and_applies(api, bot):
@@ -45,7 +67,7 @@ def test_registration_creates_participant_and_applies(api, bot):
 
     sent = register(api)
 
-    replies = api.wait_sent(sent + 2, chat_id=CHAT)
+    replies = messages(api, sent + 2)
     participant = Participant.objects.get(telegram_id=CHAT)
     assert participant.first_name == "Anna-Maria"
     assert participant.last_name == "Petrova"
@@ -54,6 +76,8 @@ def test_registration_creates_participant_and_applies(api, bot):
     assert participant.phone == "+79001234567"
     assert participant.telegram_username == f"user{CHAT}"
     assert participant.language == "ru"
+    assert participant.consent_version == 1
+    assert participant.consent_at is not None
     assert Application.objects.get(participant=participant).shift == shift
     assert [call.text for call in replies[-2:]] == [
         texts.render("registered", "ru", name="Anna-Maria"),
@@ -64,9 +88,15 @@ def test_registration_creates_participant_and_applies(api, bot):
 def test_registration_asks_each_question_in_the_users_language(api, bot):
     register(api, user=EN)
 
-    api.wait_sent(8, chat_id=CHAT)
-    assert texts_to(api)[:7] == [
+    sent = messages(api, 9)
+    assert texts_to(api)[:8] == [
         texts.render("welcome", "en"),
+        texts.render(
+            "consent_ask",
+            "en",
+            version=1,
+            link=texts.render("consent_no_link", "en"),
+        ),
         texts.render("ask_first_name", "en"),
         texts.render("ask_last_name", "en"),
         texts.render("ask_birth_date", "en"),
@@ -75,7 +105,7 @@ def test_registration_asks_each_question_in_the_users_language(api, bot):
         texts.render("registered", "en", name="Anna-Maria"),
     ]
     assert Participant.objects.get().language == "en"
-    phone_question = api.sent_to(CHAT)[5]
+    phone_question = sent[6]
     [[share], [back, _cancel]] = phone_question.params["reply_markup"]["keyboard"]
     assert share == {
         "text": keyboards.label("button_share_phone", "en"),
@@ -85,16 +115,16 @@ def test_registration_asks_each_question_in_the_users_language(api, bot):
 
 
 def test_registration_refuses_invalid_answers_and_stays_on_the_step(api, bot):
-    say(api, "/start", 2, user=EN)
+    start(api, user=EN)
 
     replies = [
-        say(api, "R2-D2", 3, user=EN).text,
-        say(api, "Anna", 4, user=EN).text,
-        say(api, "Petrova", 5, user=EN).text,
-        say(api, "yesterday", 6, user=EN).text,
-        say(api, "01.01.1850", 7, user=EN).text,
-        say(api, "17.05.2014", 8, user=EN).text,
-        say(api, "!!", 9, user=EN).text,
+        say(api, "R2-D2", 4, user=EN).text,
+        say(api, "Anna", 5, user=EN).text,
+        say(api, "Petrova", 6, user=EN).text,
+        say(api, "yesterday", 7, user=EN).text,
+        say(api, "01.01.1850", 8, user=EN).text,
+        say(api, "17.05.2014", 9, user=EN).text,
+        say(api, "!!", 10, user=EN).text,
     ]
 
     assert replies == [
@@ -110,23 +140,21 @@ def test_registration_refuses_invalid_answers_and_stays_on_the_step(api, bot):
 
 
 def test_registration_non_text_answer_is_refused(api, bot):
-    say(api, "/start", 2, user=EN)
+    start(api, user=EN)
 
     api.sticker_update(CHAT, user=EN)
 
-    assert api.wait_sent(3, chat_id=CHAT)[-1].text == texts.render(
-        "text_required", "en"
-    )
+    assert messages(api, 4)[-1].text == texts.render("text_required", "en")
 
 
 def test_registration_phone_must_be_own_contact_via_the_button(api, bot):
-    say(api, "/start", 2, user=EN)
-    for step, answer in enumerate(ANSWERS, start=3):
+    start(api, user=EN)
+    for step, answer in enumerate(ANSWERS, start=4):
         say(api, answer, step, user=EN)
 
-    typed = say(api, "+79001234567", 7, user=EN).text
+    typed = say(api, "+79001234567", 8, user=EN).text
     api.contact_update(CHAT, "+79001234567", own=False, user=EN)
-    foreign = api.wait_sent(8, chat_id=CHAT)[-1].text
+    foreign = messages(api, 9)[-1].text
 
     assert typed == texts.render("phone_use_button", "en")
     assert foreign == texts.render("phone_not_own", "en")
@@ -135,36 +163,36 @@ def test_registration_phone_must_be_own_contact_via_the_button(api, bot):
 
 def test_registration_back_returns_to_the_previous_question(api, bot):
     back = keyboards.label("button_back", "en")
-    say(api, "/start", 2, user=EN)
-    say(api, "Anna", 3, user=EN)
-    say(api, "Petrova", 4, user=EN)
+    start(api, user=EN)
+    say(api, "Anna", 4, user=EN)
+    say(api, "Petrova", 5, user=EN)
 
-    first_back = say(api, back, 5, user=EN).text
-    say(api, "Sidorova", 6, user=EN)
-    say(api, "17.05.2014", 7, user=EN)
-    say(api, "Kazan", 8, user=EN)
+    first_back = say(api, back, 6, user=EN).text
+    say(api, "Sidorova", 7, user=EN)
+    say(api, "17.05.2014", 8, user=EN)
+    say(api, "Kazan", 9, user=EN)
     api.contact_update(CHAT, "+79001234567", user=EN)
-    api.wait_sent(10, chat_id=CHAT)
+    messages(api, 11)
 
     assert first_back == texts.render("ask_last_name", "en")
     assert Participant.objects.get().last_name == "Sidorova"
 
 
 def test_registration_back_on_the_first_question_asks_it_again(api, bot):
-    say(api, "/start", 2, user=EN)
+    start(api, user=EN)
 
-    again = say(api, keyboards.label("button_back", "en"), 3, user=EN).text
+    again = say(api, keyboards.label("button_back", "en"), 4, user=EN).text
 
     assert again == texts.render("ask_first_name", "en")
 
 
 def test_registration_cancel_forgets_the_answers(api, bot):
-    say(api, "/start", 2, user=EN)
-    say(api, "Anna", 3, user=EN)
+    start(api, user=EN)
+    say(api, "Anna", 4, user=EN)
 
-    cancelled = say(api, keyboards.label("button_cancel", "en"), 4, user=EN)
-    after = say(api, "Petrova", 5, user=EN).text
-    nothing = say(api, "/cancel", 6, user=EN).text
+    cancelled = say(api, keyboards.label("button_cancel", "en"), 5, user=EN)
+    after = say(api, "Petrova", 6, user=EN).text
+    nothing = say(api, "/cancel", 7, user=EN).text
 
     assert cancelled.text == texts.render("registration_cancelled", "en")
     assert cancelled.params["reply_markup"] == {"remove_keyboard": True}
@@ -177,20 +205,20 @@ def test_registration_cancel_forgets_the_answers(api, bot):
 def test_registration_survives_a_bot_restart(api, bot, settings):
     if not settings.REDIS_URL:
         pytest.skip("dialogs outlive the process only in Redis")
-    say(api, "/start", 2, user=EN)
-    say(api, "Anna", 3, user=EN)
+    start(api, user=EN)
+    say(api, "Anna", 4, user=EN)
 
     bot.restart()
-    say(api, "Petrova", 4, user=EN)
+    say(api, "Petrova", 5, user=EN)
 
     assert texts_to(api)[-1] == texts.render("ask_birth_date", "en")
 
 
 def test_commands_work_during_registration(api, bot):
-    say(api, "/start", 2, user=EN)
+    start(api, user=EN)
 
-    help_reply = say(api, "/help", 3, user=EN).text
-    still_asking = say(api, "Anna", 4, user=EN).text
+    help_reply = say(api, "/help", 4, user=EN).text
+    still_asking = say(api, "Anna", 5, user=EN).text
 
     assert help_reply == texts.render("help", "en")
     assert still_asking == texts.render("ask_last_name", "en")
@@ -199,7 +227,7 @@ def test_commands_work_during_registration(api, bot):
 def test_registration_without_open_shift_registers_and_says_so(api, bot):
     sent = register(api, user=EN)
 
-    last = api.wait_sent(sent + 2, chat_id=CHAT)[-1].text
+    last = messages(api, sent + 2)[-1].text
 
     assert last == texts.render("no_open_shift", "en")
     assert Participant.objects.filter(telegram_id=CHAT).exists()
@@ -262,6 +290,34 @@ def test_declined_participant_reapplies_with_the_button(api, bot):
     assert button["text"] == keyboards.label("button_apply", "en", shift=shift.title)
     assert reply == texts.render("application_sent", "en", shift=shift.title)
     assert participant.applications.filter(status="pending").count() == 1
+
+
+@pytest.mark.parametrize("command", ["/start", "/status"])
+def test_no_apply_button_after_all_applications_are_used(api, bot, command):
+    shift = ShiftFactory()
+    participant = ParticipantFactory(telegram_id=CHAT)
+    ApplicationFactory.create_batch(
+        3, participant=participant, shift=shift, status="declined"
+    )
+
+    reply = say(api, command, 1)
+
+    assert reply.params["reply_markup"] == {"remove_keyboard": True}
+    assert texts.render("application_limit", "en", limit=3) in reply.text
+
+
+def test_apply_button_while_applications_are_left(api, bot):
+    shift = ShiftFactory()
+    participant = ParticipantFactory(telegram_id=CHAT)
+    ApplicationFactory.create_batch(
+        2, participant=participant, shift=shift, status="declined"
+    )
+
+    reply = say(api, "/status", 1)
+
+    [[button]] = reply.params["reply_markup"]["inline_keyboard"]
+    assert button["callback_data"] == keyboards.APPLY
+    assert texts.render("application_limit", "en", limit=3) not in reply.text
 
 
 def test_start_of_a_registered_member_shows_status_and_menu(api, bot):

@@ -404,7 +404,7 @@ def test_random_updates_neither_crash_the_bot_nor_write(api, bot, caplog):
     api.message_update(CHAT + 1, "/start", user={"language_code": "en"})
 
     assert api.wait_sent(2, chat_id=CHAT + 1)[-1].text == texts.render(
-        "ask_first_name", "en"
+        "consent_ask", "en", version=1, link=texts.render("consent_no_link", "en")
     )
     assert database_state() == before
     # Deterministic (seeded): many updates reached handlers and were answered.

@@ -149,6 +149,7 @@ def test_webhook_refuses_other_paths_methods_and_non_json(api, webhook):
 
 def test_webhook_keeps_the_dialog_between_requests(api, webhook):
     webhook.post(api.message_update(CHAT, "/start", user=EN, push=False))
+    webhook.post(api.callback_update(CHAT, "consent:yes:1", user=EN, push=False))
 
     webhook.post(api.message_update(CHAT, "Anna", user=EN, push=False))
 

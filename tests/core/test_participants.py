@@ -1,185 +1,94 @@
-# ruff: noqa: RUF001 - Cyrillic names are meant
+"""Registration (creating or linking a participant), consent and the blocked mark."""
+
 import datetime as dt
 
 import pytest
-import time_machine
 from django.utils import timezone
 
 from core.exceptions import (
-    BirthDateInvalid,
+    BirthDateInFuture,
     BirthDateOutOfRange,
     CityInvalid,
+    ConsentOutdated,
     NameInvalid,
     ParticipantAlreadyRegistered,
     PhoneInvalid,
-    PhoneNotOwn,
+    PhoneTaken,
 )
-from core.models import Participant
+from core.models import Participant, PhoneConflict, PrivacyNotice
+from core.selectors import participant_by_telegram_id, privacy_notice_current
 from core.services import (
-    participant_birth_date_clean,
-    participant_city_clean,
-    participant_language,
-    participant_name_clean,
-    participant_phone_clean,
+    participant_consent_record,
     participant_register,
     participant_unblock,
+    privacy_notice_update,
 )
 from notifications.services import participant_mark_blocked
 from tests.factories import ParticipantFactory
 
+pytestmark = pytest.mark.django_db
 
-@pytest.mark.parametrize(
-    ("typed", "stored"),
-    [
-        ("Anna", "Anna"),
-        ("  anna-maria  ", "Anna-Maria"),
-        ("о'коннор", "О'Коннор"),
-        ("Мария  Луиза", "Мария Луиза"),
-        ("McDonald", "McDonald"),
-        ("Д\u2019Артаньян", "Д\u2019Артаньян"),
-    ],
-)
-def test_participant_name_clean_accepts_names(typed, stored):
-    assert participant_name_clean(typed) == stored
-
-
-@pytest.mark.parametrize(
-    "typed", ["", "   ", "Anna1", "R2-D2", "<b>x</b>", "Anna--Maria", "x" * 65, "-Anna"]
-)
-def test_participant_name_clean_refuses_non_names(typed):
-    with pytest.raises(NameInvalid):
-        participant_name_clean(typed)
-
-
-@time_machine.travel(dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC), tick=False)
-@pytest.mark.parametrize(
-    ("typed", "day"),
-    [
-        ("17.05.2014", dt.date(2014, 5, 17)),
-        ("7.5.2014", dt.date(2014, 5, 7)),
-        ("17/05/2014", dt.date(2014, 5, 17)),
-        ("2014-05-17", dt.date(2014, 5, 17)),
-    ],
-)
-def test_participant_birth_date_clean_parses_dates(typed, day):
-    assert participant_birth_date_clean(typed) == day
-
-
-@pytest.mark.parametrize(
-    "typed", ["", "yesterday", "31.02.2014", "17.13.2014", "1.1.14"]
-)
-def test_participant_birth_date_clean_refuses_non_dates(typed):
-    with pytest.raises(BirthDateInvalid):
-        participant_birth_date_clean(typed)
-
-
-@time_machine.travel(dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC), tick=False)
-@pytest.mark.parametrize("typed", ["01.01.2030", "01.06.2025", "01.01.1900"])
-def test_participant_birth_date_clean_refuses_implausible_ages(typed):
-    with pytest.raises(BirthDateOutOfRange):
-        participant_birth_date_clean(typed)
-
-
-@pytest.mark.parametrize(
-    ("typed", "stored"),
-    [
-        ("kazan", "Kazan"),
-        ("Санкт-Петербург", "Санкт-Петербург"),
-        ("St. Petersburg", "St. Petersburg"),
-        ("Нижний  Новгород", "Нижний Новгород"),
-    ],
-)
-def test_participant_city_clean_accepts_cities(typed, stored):
-    assert participant_city_clean(typed) == stored
-
-
-@pytest.mark.parametrize("typed", ["", "K", "12345", "Kazan!", "x" * 101])
-def test_participant_city_clean_refuses_non_cities(typed):
-    with pytest.raises(CityInvalid):
-        participant_city_clean(typed)
-
-
-@pytest.mark.parametrize(
-    ("typed", "stored"),
-    [("79001234567", "+79001234567"), ("+7 (900) 123-45-67", "+79001234567")],
-)
-def test_participant_phone_clean_normalises_own_contact(typed, stored):
-    assert participant_phone_clean(typed, contact_user_id=5, sender_id=5) == stored
-
-
-@pytest.mark.parametrize("contact_user_id", [None, 6])
-def test_participant_phone_clean_refuses_someone_elses_contact(contact_user_id):
-    with pytest.raises(PhoneNotOwn):
-        participant_phone_clean(
-            "79001234567", contact_user_id=contact_user_id, sender_id=5
-        )
-
-
-@pytest.mark.parametrize("typed", ["123", "7900abc4567", "1" * 16, "٧٩٠٠١٢٣٤٥٦٧"])
-def test_participant_phone_clean_refuses_bad_numbers(typed):
-    with pytest.raises(PhoneInvalid):
-        participant_phone_clean(typed, contact_user_id=5, sender_id=5)
-
-
-@pytest.mark.parametrize(
-    ("code", "language"),
-    [
-        ("ru", "ru"),
-        ("en", "en"),
-        ("en-GB", "en"),
-        ("RU", "ru"),
-        ("de", "ru"),
-        (None, "ru"),
-    ],
-)
-def test_participant_language_from_telegram(settings, code, language):
-    settings.LANGUAGE_CODE = "ru"
-
-    assert participant_language(code) == language
+AGREED_AT = dt.datetime(2026, 5, 1, 9, 30, tzinfo=dt.UTC)
 
 
 def registration(**fields):
     return {
         "telegram_id": 777,
         "telegram_username": "anna",
-        "first_name": "Anna",
+        "first_name": "anna",
         "last_name": "Petrova",
         "birth_date": dt.date(2014, 5, 17),
-        "city": "Kazan",
+        "city": "ростов-на-дону",
         "phone": "+79001234567",
         "language": "en",
+        "consent_version": 1,
+        "consent_at": AGREED_AT,
         **fields,
     }
 
 
-@pytest.mark.django_db
-def test_participant_register_creates_participant():
-    participant = participant_register(**registration())
+def pre_registered(**fields):
+    """A participant imported or added by staff: a phone, no Telegram, no consent."""
+    return ParticipantFactory(
+        telegram_id=None,
+        telegram_username="",
+        consent_version=None,
+        consent_at=None,
+        language=Participant.Language.RU,
+        **fields,
+    )
 
-    participant.refresh_from_db()
+
+def test_participant_register_creates_participant_with_consent():
+    result = participant_register(**registration())
+
+    participant = Participant.objects.get()
+    assert result.participant == participant
+    assert not result.linked
     assert participant.telegram_id == 777
     assert participant.full_name == "Anna Petrova"
+    assert participant.city == "Ростов-на-Дону"
     assert participant.language == "en"
+    assert (participant.consent_version, participant.consent_at) == (1, AGREED_AT)
     assert participant.blocked_bot_at is None
 
 
-@pytest.mark.django_db
 def test_participant_register_twice_raises():
     participant_register(**registration())
 
     with pytest.raises(ParticipantAlreadyRegistered):
-        participant_register(**registration(first_name="Other"))
+        participant_register(**registration(first_name="Other", phone="+79001234568"))
 
     assert Participant.objects.count() == 1
 
 
-@pytest.mark.django_db
 @pytest.mark.parametrize(
     ("field", "value", "error"),
     [
         ("first_name", "4nna", NameInvalid),
         ("last_name", "", NameInvalid),
         ("birth_date", dt.date(1800, 1, 1), BirthDateOutOfRange),
+        ("birth_date", timezone.localdate() + dt.timedelta(days=1), BirthDateInFuture),
         ("city", "?", CityInvalid),
         ("phone", "12345", PhoneInvalid),
     ],
@@ -191,7 +100,128 @@ def test_participant_register_validates_every_field(field, value, error):
     assert not Participant.objects.exists()
 
 
-@pytest.mark.django_db
+def test_participant_register_needs_agreement_to_the_notice_in_force():
+    PrivacyNotice.objects.update_or_create(pk=1, defaults={"version": 2})
+
+    with pytest.raises(ConsentOutdated) as caught:
+        participant_register(**registration(consent_version=1))
+
+    assert (caught.value.version, caught.value.current) == (1, 2)
+    assert not Participant.objects.exists()
+
+
+def test_participant_register_links_the_participant_pre_registered_by_phone():
+    staff_added = pre_registered(
+        first_name="Ivan",
+        last_name="Sidorov",
+        phone="+79001234567",
+        birth_date=None,
+        city="",
+        is_test=True,
+    )
+
+    result = participant_register(
+        **registration(first_name="Vanya", last_name="Sidorov-Petrov")
+    )
+
+    assert result.linked
+    assert Participant.objects.count() == 1
+    staff_added.refresh_from_db()
+    # Telegram, language and consent come from the bot ...
+    assert staff_added.telegram_id == 777
+    assert staff_added.telegram_username == "anna"
+    assert staff_added.language == "en"
+    assert (staff_added.consent_version, staff_added.consent_at) == (1, AGREED_AT)
+    # ... the staff's data stay, and the bot's answers fill what was empty.
+    assert (staff_added.first_name, staff_added.last_name) == ("Ivan", "Sidorov")
+    assert staff_added.birth_date == dt.date(2014, 5, 17)
+    assert staff_added.city == "Ростов-на-Дону"
+    assert staff_added.is_test
+
+
+def test_participant_register_keeps_the_staffs_birth_date_and_city():
+    staff_added = pre_registered(
+        phone="+79001234567", birth_date=dt.date(2013, 1, 2), city="Kazan"
+    )
+
+    participant_register(**registration())
+
+    staff_added.refresh_from_db()
+    assert (staff_added.birth_date, staff_added.city) == (dt.date(2013, 1, 2), "Kazan")
+
+
+def test_participant_register_refuses_a_phone_of_another_telegram_account():
+    holder = ParticipantFactory(phone="+79001234567", telegram_id=555)
+
+    with pytest.raises(PhoneTaken):
+        participant_register(**registration())
+    with pytest.raises(PhoneTaken):
+        participant_register(**registration(telegram_username="anna_new"))
+
+    assert Participant.objects.get() == holder
+    conflict = PhoneConflict.objects.get()
+    assert (conflict.participant, conflict.telegram_id) == (holder, 777)
+    assert (conflict.telegram_username, conflict.attempts) == ("anna_new", 2)
+
+
+def test_participant_consent_record_stores_the_version_and_moment():
+    participant = ParticipantFactory(consent_version=None, consent_at=None)
+
+    participant_consent_record(participant, version=1, now=AGREED_AT)
+
+    participant.refresh_from_db()
+    assert (participant.consent_version, participant.consent_at) == (1, AGREED_AT)
+
+
+def test_participant_consent_record_twice_keeps_the_first_moment():
+    participant = ParticipantFactory(consent_version=1, consent_at=AGREED_AT)
+
+    participant_consent_record(participant, version=1)
+
+    participant.refresh_from_db()
+    assert participant.consent_at == AGREED_AT
+
+
+def test_participant_consent_record_refuses_an_old_version():
+    PrivacyNotice.objects.update_or_create(pk=1, defaults={"version": 3})
+    participant = ParticipantFactory(consent_version=1, consent_at=AGREED_AT)
+
+    with pytest.raises(ConsentOutdated):
+        participant_consent_record(participant, version=2)
+
+    participant.refresh_from_db()
+    assert participant.consent_version == 1
+
+
+def test_privacy_notice_update_publishes_the_next_version(admin_user):
+    privacy_notice_update(
+        privacy_notice_current(),
+        url="https://example.org/privacy",
+        new_version=False,
+        by=admin_user,
+    )
+    first = PrivacyNotice.objects.values_list("version", "url").get()
+
+    notice = privacy_notice_update(
+        PrivacyNotice.objects.get(), url=first[1], new_version=True, by=admin_user
+    )
+
+    assert first == (1, "https://example.org/privacy")
+    notice.refresh_from_db()
+    assert (notice.version, notice.url) == (2, "https://example.org/privacy")
+    assert notice.updated_by == admin_user
+
+
+def test_new_notice_version_makes_participants_need_consent_again():
+    participant = ParticipantFactory(consent_version=1)
+    privacy_notice_update(privacy_notice_current(), url="", new_version=True, by=None)
+
+    loaded = participant_by_telegram_id(participant.telegram_id)
+
+    assert loaded.notice_version == 2
+    assert not loaded.has_consent_to(loaded.notice_version)
+
+
 def test_participant_mark_blocked_and_unblock():
     participant = ParticipantFactory()
     moment = timezone.now() - dt.timedelta(hours=1)

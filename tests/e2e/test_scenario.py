@@ -38,9 +38,9 @@ WAIT = 60.0
 TASK_HOUR = 10
 REMINDER_HOUR = 20
 EN = "en"
-# Each answer of the registration dialog, and the question it leads to.
+# Each answer of the registration dialog (after the privacy notice), and the
+# question it leads to.
 DIALOG = [
-    ("/start", "ask_first_name"),
     ("Anna", "ask_last_name"),
     ("Petrova", "ask_birth_date"),
     ("17.05.2014", "ask_city"),
@@ -110,7 +110,15 @@ def test_shift_runs_from_registration_to_final_message(
         shift=shift, participant__telegram_id=chat + 1, participant__language=EN
     ).participant
 
-    # 1. The participant registers in the bot and applies to the shift.
+    # 1. The participant agrees to the privacy notice, registers in the bot and
+    # applies to the shift.
+    api.message_update(chat, "/start", user=user)
+    notice = texts.render(
+        "consent_ask", EN, version=1, link=texts.render("consent_no_link", EN)
+    )
+    assert received(api, chat, notice), texts_to(api, chat)
+    api.callback_update(chat, f"{keyboards.CONSENT_YES}:1", user=user)
+    assert received(api, chat, texts.render("ask_first_name", EN))
     for answer, question in DIALOG:
         api.message_update(chat, answer, user=user)
         assert received(api, chat, texts.render(question, EN)), texts_to(api, chat)
@@ -126,6 +134,7 @@ def test_shift_runs_from_registration_to_final_message(
         participant.city,
         participant.phone,
     ) == ("Anna", "Petrova", dt.date(2014, 5, 17), "Kazan", "+79001234567")
+    assert participant.consent_version == 1
     application = Application.objects.get(participant=participant)
     assert (application.shift, application.status) == (
         shift,

@@ -4,6 +4,7 @@ import io
 import openpyxl
 import pytest
 import tablib
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -95,6 +96,87 @@ def test_import_participants_bad_rows_show_errors_and_write_nothing(
     assert "“32.13.2014” is not a date" in html
     assert "“12345” is not a phone number" in html
     assert "This value is required." in html
+    assert not Participant.objects.exists()
+
+
+def test_import_dry_run_numbers_rows_as_the_spreadsheet_does(coordinator_client):
+    content = (
+        HEADER
+        + "Petrova,Anna,31.12.2014,Kazan,+79001234567\n"
+        + "Sidorov,Ivan,31.12.2014,Kazan,12345\n"
+        + "Orlova,Olga,31.12.2014,Kazan,+79001234569\n"
+        + "Popov,Petr,31.12.2014,Kazan,not a phone\n"
+    ).encode()
+
+    response = upload(coordinator_client, "participant", content, CSV)
+
+    # The header is row 1: the bad rows are the spreadsheet's rows 3 and 5.
+    invalid = response.context["result"].invalid_rows
+    assert [row.number for row in invalid] == [3, 5]
+
+
+@time_machine.travel(dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC), tick=False)
+@pytest.mark.parametrize(
+    ("birth_date", "error"),
+    [
+        ("02.06.2026", "The date of birth 02.06.2026 is in the future."),
+        ("2030-01-01", "The date of birth 01.01.2030 is in the future."),
+        ("01.06.2026", "The date of birth must give an age from 3 to 100."),
+        ("02.06.2023", "The date of birth must give an age from 3 to 100."),
+    ],
+)
+def test_import_refuses_birth_dates_in_the_future_or_out_of_range(
+    coordinator_client, birth_date, error
+):
+    content = (HEADER + f"Petrova,Anna,{birth_date},Kazan,+79001234567\n").encode()
+
+    response = upload(coordinator_client, "participant", content, CSV)
+
+    assert error in response.content.decode()
+    assert [row.number for row in response.context["result"].invalid_rows] == [2]
+    assert not Participant.objects.exists()
+
+
+@time_machine.travel(dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC), tick=False)
+def test_import_accepts_a_birth_date_three_years_ago_today(coordinator_client):
+    content = (HEADER + "Petrova,Anna,01.06.2023,Kazan,+79001234567\n").encode()
+
+    confirm(
+        coordinator_client,
+        "participant",
+        upload(coordinator_client, "participant", content, CSV),
+    )
+
+    assert Participant.objects.get().birth_date == dt.date(2023, 6, 1)
+
+
+def test_import_cleans_names_and_cities_like_the_bot(coordinator_client):
+    content = (
+        HEADER + "petrova,anna-maria,,ростов-на-дону,+7 (900) 123-45-67\n"
+    ).encode()
+
+    confirm(
+        coordinator_client,
+        "participant",
+        upload(coordinator_client, "participant", content, CSV),
+    )
+
+    anna = Participant.objects.get()
+    assert (anna.last_name, anna.first_name, anna.city, anna.phone) == (
+        "Petrova",
+        "Anna-Maria",
+        "Ростов-на-Дону",
+        "+79001234567",
+    )
+    assert anna.language == "ru"  # no language column
+
+
+def test_import_refuses_names_the_bot_refuses(coordinator_client):
+    content = (HEADER + "Petrova,R2-D2,,Kazan,+79001234567\n").encode()
+
+    response = upload(coordinator_client, "participant", content, CSV)
+
+    assert "A name must be 1 to 64 letters" in response.content.decode()
     assert not Participant.objects.exists()
 
 

@@ -63,8 +63,11 @@ def test_participant_lookup_is_one_query(django_assert_num_queries, shift, noon)
 
     with django_assert_num_queries(1):
         found = participant_by_telegram_id(participant.telegram_id)
+        # The notice in force comes in the same query: the consent check is free.
+        needs_consent = not found.has_consent_to(found.notice_version)
 
     assert found == participant
+    assert not needs_consent
 
 
 def test_photo_check_is_two_queries(
