@@ -220,7 +220,7 @@ class ParticipantAdmin(ModelAdmin):
             return "—"
         return _("version %(version)d, %(date)s") % {
             "version": participant.consent_version,
-            "date": date_format(participant.consent_at, "SHORT_DATE_FORMAT"),
+            "date": date_format(participant.consent_at, "DATE_FORMAT"),
         }
 
 

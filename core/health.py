@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import redis
 from django.conf import settings
-from django.db import connection
+from django.db import OperationalError, connection
 from kombu import Connection
 
 from core import heartbeats
@@ -107,9 +107,11 @@ def _redis_ping(url: str) -> None:
 
 @readiness_check("database")
 def database_check() -> CheckResult:
-    # The cheapest query there is; what matters is that the server answers.
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    # What matters is that the server answers: a connection is opened (or taken
+    # from the pool, which checks it) and Django's own liveness query run on it.
+    connection.ensure_connection()
+    if not connection.is_usable():
+        raise OperationalError("the database connection is not usable")
     return CheckResult(OK)
 
 

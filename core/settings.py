@@ -106,7 +106,7 @@ else:
         "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=10),
         # Seconds a caller waits for a free connection (or the server) before
         # an error: long enough for a burst, short enough to retry an outage.
-        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=5.0),
     }
 
 # --- Cache -------------------------------------------------------------------------

@@ -232,9 +232,11 @@ def test_erased_participant_may_register_again_as_someone_new(administrator):
         city="Казань",
         phone="+79001112233",
         language="ru",
+        consent_version=1,
+        consent_at=timezone.now(),
     )
 
-    assert again.pk != participant.pk
+    assert again.participant.pk != participant.pk
     assert Participant.objects.get(pk=participant.pk).is_erased
 
 
