@@ -4,12 +4,13 @@ import datetime as dt
 import zoneinfo
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, Group
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 HOUR_VALIDATORS = [MinValueValidator(0), MaxValueValidator(23)]
@@ -51,6 +52,23 @@ class User(AbstractUser):
         verbose_name = _("staff member")
         verbose_name_plural = _("staff")
         ordering = ["username"]
+
+
+class Role(Group):
+    """A staff role: a Django group (see `core.roles`), named in the reader's language.
+
+    The groups are stored with their English names; those of `core.roles` are
+    msgids, so a role shows as "Координатор" in Russian.
+    """
+
+    class Meta:
+        proxy = True
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return gettext(self.name)
 
 
 class Participant(TimeStampedModel):
