@@ -13,12 +13,13 @@ no grammatical cases, so the forms are translations with a message context, kept
 
 (English needs no entries: the context lookup returns the English name.) The
 phrases stay Django's and Unfold's own msgids; only the name put into them changes,
-through the public hooks: `render_change_form`, `render_delete_form`,
-`get_changelist`, `get_action_choices` and `response_action` (below), and the
-`accusative` template filter in the three templates that build a phrase themselves
-(`admin/submit_line.html`, `unfold/helpers/add_link.html`,
-`unfold/helpers/empty_results.html`). A count of objects ("5 смен", not "5 смены")
-takes the model's plural forms (`counted`, in `unfold/helpers/pagination_default.html`).
+through ModelAdmin's public hooks (`render_change_form`, `render_delete_form`,
+`get_changelist`, `get_action_choices`, `response_action`, below) and, in the
+three templates that build a phrase themselves (`admin/submit_line.html`,
+`unfold/helpers/add_link.html`, `unfold/helpers/empty_results.html`, overriding
+Unfold's), the `accusative` template filter. A count of objects ("5 смен", not
+"5 смены") takes the model's plural forms (`counted`, in the override of
+`unfold/helpers/pagination_default.html`).
 
 Messages that are sentences ("The shift “Spring” was added successfully.") keep the
 name as their subject, in the nominative; `locale/ru` words them so that no verb
@@ -28,7 +29,7 @@ has to agree with its gender ("Добавлено: смена «Весна».").
 from typing import Any
 
 from django.apps import apps
-from django.db.models import Model
+from django.db.models import BLANK_CHOICE_DASH, Model
 from django.db.models.options import Options
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -158,27 +159,22 @@ class ModelAdmin(unfold_admin.ModelAdmin):
         # The rows that link two objects (a many-to-many table) are named by
         # Django in English ("Mailing-shift relationship: Mailing_shifts object
         # (1)"); deleting an object removes its links anyway, so they go unlisted.
-        links = {
-            str(
-                model._meta.verbose_name_plural
-            ): f"{capfirst(model._meta.verbose_name)}: "
+        links = [
+            model._meta
             for model in apps.get_models(include_auto_created=True)
             if model._meta.auto_created
-        }
+        ]
+        plurals = {str(opts.verbose_name_plural) for opts in links}
+        prefixes = tuple(f"{capfirst(opts.verbose_name)}: " for opts in links)
         model_count = {
-            name: count for name, count in model_count.items() if name not in links
+            name: count for name, count in model_count.items() if name not in plurals
         }
-        return (
-            _without(deleted, tuple(links.values())),
-            model_count,
-            perms_needed,
-            protected,
-        )
+        return _without(deleted, prefixes), model_count, perms_needed, protected
 
     def get_action_choices(
-        self, request: HttpRequest, default_choices: Any = None
+        self, request: HttpRequest, default_choices: list = BLANK_CHOICE_DASH
     ) -> list[tuple[str, str]]:
-        choices = super().get_action_choices(request)
+        choices = super().get_action_choices(request, default_choices)
         delete = gettext("Delete selected %(verbose_name_plural)s") % {
             "verbose_name_plural": selected_accusative(self.opts)
         }
