@@ -4,7 +4,7 @@ import datetime as dt
 import zoneinfo
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, Group
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -105,6 +105,23 @@ class ParticipantQuerySet(models.QuerySet):
                 Value(PrivacyNotice.FIRST_VERSION),
             )
         )
+
+
+class Role(Group):
+    """A staff role: a Django group (see `core.roles`), named in the reader's language.
+
+    The groups are stored with their English names; those of `core.roles` are
+    msgids, so a role shows as "Координатор" in Russian.
+    """
+
+    class Meta:
+        proxy = True
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return gettext(self.name)
 
 
 class Participant(TimeStampedModel):

@@ -6,9 +6,12 @@ A permission is "app_label.codename"; "app_label.*" means all of that app's.
 
 from typing import Any
 
-ADMINISTRATOR = "Administrator"
-COORDINATOR = "Coordinator"
-MODERATOR = "Moderator"
+from django.utils.translation import gettext_noop
+
+# The groups' names, stored in English; `core.models.Role` shows them translated.
+ADMINISTRATOR = gettext_noop("Administrator")
+COORDINATOR = gettext_noop("Coordinator")
+MODERATOR = gettext_noop("Moderator")
 
 
 def _crud(app_label: str, model: str, *actions: str) -> list[str]:

@@ -433,7 +433,7 @@ UNFOLD = {
                 "collapsible": True,
                 "items": [
                     _admin_item(_("Staff"), "badge", "user", "core"),
-                    _admin_item(_("Roles"), "admin_panel_settings", "group", "auth"),
+                    _admin_item(_("Roles"), "admin_panel_settings", "role", "core"),
                     _admin_item(
                         _("Periodic tasks"),
                         "schedule",

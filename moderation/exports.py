@@ -15,12 +15,12 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
 from django.conf import settings
-from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
+from moderation import resources
 from moderation.resources import ExportResource
 
 # A cell starting with one of these is a formula to Excel / LibreOffice (OWASP).
@@ -53,23 +53,12 @@ def columns_of(
     model = resource._meta.model
     result = []
     for field in resource.stream_fields(selected):
-        model_field = _model_field(model, field.attribute)
+        model_field = resources.model_field(model, field.attribute)
         choices = None
         if model_field is not None and model_field.choices:
             choices = {key: str(label) for key, label in model_field.flatchoices}
         result.append(Column(str(field.column_name), field.attribute, choices))
     return result
-
-
-def _model_field(model: type[models.Model], path: str) -> models.Field | None:
-    field = None
-    for part in path.split("__"):
-        try:
-            field = model._meta.get_field(part)
-        except FieldDoesNotExist:
-            return None
-        model = field.related_model or model
-    return field
 
 
 def stream_rows(

@@ -10,6 +10,8 @@ messages say what to write instead.
 from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
@@ -103,6 +105,28 @@ class ColumnsCheckedResource(resources.ModelResource):
             # A bad key value (a phone that is no phone) is reported with the
             # row's other errors by the field validation that follows.
             return None
+
+    def get_diff_headers(self) -> list[str]:
+        # The preview labels the columns as the forms do, not with the file's
+        # column names ("birth_date").
+        return [self._label(field.attribute) for field in self.get_import_fields()]
+
+    def validate_instance(self, instance, import_validation_errors=None, **kwargs):
+        try:
+            super().validate_instance(instance, import_validation_errors, **kwargs)
+        except ValidationError as error:
+            # A row's errors are named as the preview's columns are.
+            raise ValidationError(
+                {
+                    self._label(name): messages
+                    for name, messages in error.message_dict.items()
+                }
+            ) from None
+
+    def _label(self, name: str) -> str:
+        if name == NON_FIELD_ERRORS:
+            return name
+        return capfirst(self._meta.model._meta.get_field(name).verbose_name)
 
     def before_import(self, dataset, **kwargs) -> None:
         headers = [str(header or "").strip() for header in dataset.headers or []]

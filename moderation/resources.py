@@ -4,17 +4,39 @@ Each export column is a `Field` whose `attribute` is an ORM path
 ("membership__participant__last_name"), so the same declaration serves both the
 streamed export (`values_list` of the paths, see `moderation.exports`) and
 import-export's own object-by-object path. Column names are the field names, so an
-exported file can be edited and imported back.
+exported file can be edited and imported back; people choose the columns by their
+labels, the verbose names (`ExportResource.field_label`).
 """
 
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.utils.functional import Promise
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources
 
 from core.models import Application, Membership, Participant, Task
 from moderation.models import MailingDelivery, Report
 
 
-def _field(path: str, name: str | None = None) -> fields.Field:
-    return fields.Field(attribute=path, column_name=name or path, readonly=True)
+class ExportField(fields.Field):
+    """An export column of an ORM path, with the label people choose it by."""
+
+    def __init__(self, path: str, name: str, verbose_name: Promise | None = None):
+        super().__init__(attribute=path, column_name=name, readonly=True)
+        self.verbose_name = verbose_name
+
+
+def model_field(model: type[models.Model], path: str) -> models.Field | None:
+    """The model field an ORM path ("membership__participant__city") ends on."""
+    field = None
+    for part in path.split("__"):
+        try:
+            field = model._meta.get_field(part)
+        except FieldDoesNotExist:
+            return None
+        model = field.related_model or model
+    return field
 
 
 class ExportResource(resources.ModelResource):
@@ -26,6 +48,16 @@ class ExportResource(resources.ModelResource):
     @classmethod
     def get_display_name(cls) -> str:
         return str(cls.verbose_name)
+
+    @classmethod
+    def field_label(cls, name: str) -> str:
+        """The label of export column `name`: its verbose name, by default that of
+        the model field its path ends on ("participant__city": "City")."""
+        field = cls.fields[name]
+        label = getattr(field, "verbose_name", None)
+        if label is None:
+            label = model_field(cls._meta.model, field.attribute).verbose_name
+        return capfirst(label)
 
     def stream_fields(self, selected: list[str] | None = None) -> list[fields.Field]:
         """The export fields (all, or the selected ones), in export order."""
@@ -58,11 +90,11 @@ class ParticipantResource(ExportResource):
 class ApplicationResource(ExportResource):
     name = "applications"
     verbose_name = Application._meta.verbose_name_plural
-    last_name = _field("participant__last_name", "last_name")
-    first_name = _field("participant__first_name", "first_name")
-    phone = _field("participant__phone", "phone")
-    shift = _field("shift__title", "shift")
-    reviewed_by = _field("reviewed_by__username", "reviewed_by")
+    last_name = ExportField("participant__last_name", "last_name")
+    first_name = ExportField("participant__first_name", "first_name")
+    phone = ExportField("participant__phone", "phone")
+    shift = ExportField("shift__title", "shift", _("shift"))
+    reviewed_by = ExportField("reviewed_by__username", "reviewed_by", _("reviewed by"))
 
     class Meta:
         model = Application
@@ -84,10 +116,10 @@ class ApplicationResource(ExportResource):
 class MembershipResource(ExportResource):
     name = "memberships"
     verbose_name = Membership._meta.verbose_name_plural
-    last_name = _field("participant__last_name", "last_name")
-    first_name = _field("participant__first_name", "first_name")
-    city = _field("participant__city", "city")
-    shift = _field("shift__title", "shift")
+    last_name = ExportField("participant__last_name", "last_name")
+    first_name = ExportField("participant__first_name", "first_name")
+    city = ExportField("participant__city", "city")
+    shift = ExportField("shift__title", "shift", _("shift"))
 
     class Meta:
         model = Membership
@@ -108,12 +140,12 @@ class MembershipResource(ExportResource):
 class ReportResource(ExportResource):
     name = "reports"
     verbose_name = Report._meta.verbose_name_plural
-    last_name = _field("membership__participant__last_name", "last_name")
-    first_name = _field("membership__participant__first_name", "first_name")
-    shift = _field("day__shift__title", "shift")
-    date = _field("day__date", "date")
-    task = _field("day__task__title", "task")
-    reviewed_by = _field("reviewed_by__username", "reviewed_by")
+    last_name = ExportField("membership__participant__last_name", "last_name")
+    first_name = ExportField("membership__participant__first_name", "first_name")
+    shift = ExportField("day__shift__title", "shift", _("shift"))
+    date = ExportField("day__date", "date")
+    task = ExportField("day__task__title", "task", _("task"))
+    reviewed_by = ExportField("reviewed_by__username", "reviewed_by", _("reviewed by"))
 
     class Meta:
         model = Report
@@ -148,8 +180,8 @@ class TaskResource(ExportResource):
 class MailingDeliveryResource(ExportResource):
     name = "mailing_deliveries"
     verbose_name = MailingDelivery._meta.verbose_name_plural
-    last_name = _field("participant__last_name", "last_name")
-    first_name = _field("participant__first_name", "first_name")
+    last_name = ExportField("participant__last_name", "last_name")
+    first_name = ExportField("participant__first_name", "first_name")
 
     class Meta:
         model = MailingDelivery

@@ -9,11 +9,11 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import RangeDateFilter
 from unfold.decorators import action, display
 
 from core.admin_actions import apply_service
+from core.admin_wording import ModelAdmin
 from core.models import Application
 from moderation.admin.exports import StreamingExportMixin
 from moderation.admin.labels import STATUS_COLOURS

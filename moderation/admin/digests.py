@@ -5,10 +5,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from unfold.admin import ModelAdmin
 from unfold.decorators import action
 
 from core.admin_actions import apply_service
+from core.admin_wording import ModelAdmin
 from moderation.models import DigestSubscription
 from moderation.services.digests import (
     digest_send,

@@ -22,10 +22,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV, XLSX
-from unfold.admin import ModelAdmin
 from unfold.contrib.import_export.forms import SelectableFieldsExportForm
 from unfold.decorators import display
 
+from core.admin_wording import ModelAdmin
 from moderation import exports
 from moderation.models import ExportJob, MailingDelivery
 from moderation.resources import MailingDeliveryResource
@@ -38,6 +38,21 @@ JOB_COLOURS = {
     "done": "success",
     "failed": "danger",
 }
+
+
+class ExportForm(SelectableFieldsExportForm):
+    """Unfold's export form, each column offered by its label ("Date of birth").
+
+    django-import-export labels a column with its field's name ("Birth Date"),
+    which no catalogue translates.
+    """
+
+    def __init__(self, formats, resources, **kwargs) -> None:
+        super().__init__(formats, resources, **kwargs)
+        for resource in resources:
+            for name in resource().get_export_order():
+                field = self.fields[self.create_boolean_field_name(resource, name)]
+                field.label = resource.field_label(name)
 
 
 def can_export(user, resource_classes) -> bool:
@@ -59,7 +74,7 @@ class StreamingExportMixin(ExportMixin):
     exports become an `ExportJob` for a Celery worker, downloaded when done.
     """
 
-    export_form_class = SelectableFieldsExportForm
+    export_form_class = ExportForm
     formats = [CSV, XLSX]
 
     def has_export_permission(self, request: HttpRequest) -> bool:

@@ -10,7 +10,6 @@ from django.utils import formats
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import (
     ChoicesDropdownFilter,
     RangeDateFilter,
@@ -19,6 +18,7 @@ from unfold.contrib.filters.admin import (
 from unfold.decorators import display
 
 from core.admin_actions import apply_service
+from core.admin_wording import ModelAdmin
 from core.paginators import EstimatedCountPaginator
 from moderation.admin.exports import StreamingExportMixin
 from moderation.admin.labels import STATUS_COLOURS

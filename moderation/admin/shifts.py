@@ -13,11 +13,12 @@ from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from unfold.admin import ModelAdmin, TabularInline
+from unfold.admin import TabularInline
 from unfold.decorators import action, display
 from unfold.widgets import UnfoldAdminSelect2Widget
 
 from core.admin_actions import apply_service
+from core.admin_wording import ModelAdmin
 from core.exceptions import DomainError
 from core.models import Shift, ShiftDay
 from core.services import (

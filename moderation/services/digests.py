@@ -38,9 +38,9 @@ def digest_subscription_save(
         month_of_year="*",
         timezone=subscription.time_zone,
     )
-    task = subscription.periodic_task or PeriodicTask(
-        name=f"Email digest #{subscription.pk}", task=DIGEST_TASK
-    )
+    task = subscription.periodic_task or PeriodicTask(task=DIGEST_TASK)
+    # Named as staff know the digest (in their words), unique by its id.
+    task.name = f"{subscription.title} (#{subscription.pk})"
     task.crontab = crontab
     task.args = json.dumps([subscription.pk])
     task.enabled = subscription.is_active

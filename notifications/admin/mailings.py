@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 
 from core.admin_actions import apply_service
+from core.admin_wording import ModelAdmin
 from core.exceptions import DomainError
 from core.services import user_telegram_chat_set
 from notifications.admin.mailing_forms import MailingForm, SendTestForm

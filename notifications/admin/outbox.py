@@ -6,10 +6,10 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
-from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 
 from core.admin_actions import apply_service
+from core.admin_wording import ModelAdmin
 from notifications.models import OutboxMessage
 from notifications.services import message_confirm_delivered, message_requeue
 

@@ -10,9 +10,9 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from unfold.admin import ModelAdmin
 from unfold.decorators import display
 
+from core.admin_wording import ModelAdmin
 from core.models import Participant
 from notifications.messages import REGISTRY, text_default
 from notifications.models import MessageTemplate
@@ -97,6 +97,8 @@ class MessageTemplateAdmin(ModelAdmin):
                         "key": key,
                         "description": spec.description,
                         "language": label,
+                        # The text is in that language, whatever the page's.
+                        "language_code": language,
                         "variables": ", ".join(
                             f"{{{name}}}" for name in spec.variables
                         ),

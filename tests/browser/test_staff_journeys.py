@@ -17,7 +17,7 @@ SIDEBAR_LINKS = {
     "applications": "/admin/core/application/",
     "reports": "/admin/moderation/report/",
     "staff": "/admin/core/user/",
-    "roles": "/admin/auth/group/",
+    "roles": "/admin/core/role/",
 }
 
 

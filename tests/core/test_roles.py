@@ -1,9 +1,11 @@
 """What each staff role can and cannot open in the admin."""
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from core import roles
+from core.models import Role
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +25,7 @@ PAGES = {
     "message_texts": "admin:notifications_messagetemplate_changelist",
     "staff": "admin:core_user_changelist",
     "staff_add": "admin:core_user_add",
-    "roles": "admin:auth_group_changelist",
+    "roles": "admin:core_role_changelist",
     "periodic_tasks": "admin:django_celery_beat_periodictask_changelist",
     "task_results": "admin:django_celery_results_taskresult_changelist",
 }
@@ -116,3 +118,24 @@ def test_coordinator_manages_digests():
     coordinator = UserFactory(username="coordinator", role=roles.COORDINATOR)
 
     assert coordinator.has_perm("moderation.change_digestsubscription")
+
+
+def test_administrator_role_keeps_its_stored_name(client):
+    client.force_login(UserFactory(username="admin", role=roles.ADMINISTRATOR))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"
+    role = Role.objects.get(name=roles.COORDINATOR)
+    url = reverse("admin:core_role_change", args=[role.pk])
+
+    page = client.get(url).content.decode()
+    client.post(
+        url,
+        {
+            "name": "Координатор",
+            "permissions": list(role.permissions.values_list("pk", flat=True)),
+        },
+    )
+
+    assert "Координатор" in page
+    assert 'name="name"' not in page
+    role.refresh_from_db()
+    assert role.name == roles.COORDINATOR

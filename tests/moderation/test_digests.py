@@ -101,7 +101,19 @@ def test_digest_save_follows_changes(digest):
     task = PeriodicTask.objects.get(pk=digest.periodic_task_id)
     assert task.crontab.hour == "22"
     assert not task.enabled
-    assert PeriodicTask.objects.filter(name__startswith="Email digest").count() == 1
+    assert (
+        PeriodicTask.objects.filter(task="moderation.tasks.digest_send_task").count()
+        == 1
+    )
+
+
+def test_digest_schedule_is_named_as_staff_named_the_digest(digest):
+    digest.title = "Сводка для координаторов"
+
+    digest_subscription_save(digest, by=None)
+
+    task = PeriodicTask.objects.get(pk=digest.periodic_task_id)
+    assert task.name == f"Сводка для координаторов (#{digest.pk})"
 
 
 def test_admin_digest_delete_removes_schedule(client, coordinator, digest):

@@ -180,6 +180,19 @@ def test_import_refuses_names_the_bot_refuses(coordinator_client):
     assert not Participant.objects.exists()
 
 
+def test_import_preview_names_columns_and_errors_as_the_forms_do(
+    coordinator_client,
+):
+    content = (HEADER + "Petrova,Anna,31.12.2014,Kazan,12345\n").encode()
+
+    response = upload(coordinator_client, "participant", content, CSV)
+
+    result = response.context["result"]
+    assert result.diff_headers[:3] == ["Last name", "First name", "Date of birth"]
+    [row] = result.invalid_rows
+    assert list(row.field_specific_errors) == ["Phone"]
+
+
 def test_import_participant_rows_roll_back_when_one_fails():
     dataset = tablib.Dataset(headers=["last_name", "first_name", "phone"])
     dataset.append(["Petrova", "Anna", "+79001234567"])

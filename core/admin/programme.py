@@ -1,5 +1,5 @@
-"""Admin for staff, participants and the task catalogue, plus the third-party apps
-re-registered with Unfold's classes."""
+"""Participants, the privacy notice, phone conflicts and the task catalogue
+(`moderation.admin.data` adds the participants' export, import and erasure)."""
 
 import datetime as dt
 from collections.abc import Callable
@@ -7,29 +7,16 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
-from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django_celery_beat import admin as beat_admin
-from django_celery_beat import models as beat_models
-from django_celery_results import admin as results_admin
-from django_celery_results import models as results_models
-from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import RangeDateFilter
-from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
-from unfold.widgets import (
-    UnfoldAdminSelectWidget,
-    UnfoldAdminTextInputWidget,
-    UnfoldAdminURLInputWidget,
-    UnfoldBooleanSwitchWidget,
-)
+from unfold.widgets import UnfoldAdminURLInputWidget, UnfoldBooleanSwitchWidget
 
+from core.admin_wording import ModelAdmin
 from core.cleaners import (
     participant_birth_date_check,
     participant_city_clean,
@@ -38,40 +25,10 @@ from core.cleaners import (
     participant_phone_clean,
 )
 from core.exceptions import DomainError
-from core.models import Participant, PhoneConflict, PrivacyNotice, Task, User
+from core.models import Participant, PhoneConflict, PrivacyNotice, Task
 from core.paginators import EstimatedCountPaginator
 from core.selectors import privacy_notice_current
 from core.services import privacy_notice_update
-
-admin.site.unregister(Group)
-
-
-@admin.register(User)
-class UserAdmin(BaseUserAdmin, ModelAdmin):
-    form = UserChangeForm
-    add_form = UserCreationForm
-    change_password_form = AdminPasswordChangeForm
-    list_display = [
-        "username",
-        "email",
-        "first_name",
-        "last_name",
-        "roles",
-        "is_active",
-    ]
-    list_filter = ["groups", "is_active", "is_superuser"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("groups")
-
-    @admin.display(description=_("roles"))
-    def roles(self, user: User) -> str:
-        return ", ".join(group.name for group in user.groups.all())
-
-
-@admin.register(Group)
-class GroupAdmin(BaseGroupAdmin, ModelAdmin):
-    pass
 
 
 class ParticipantForm(forms.ModelForm):
@@ -337,62 +294,3 @@ class TaskAdmin(ModelAdmin):
             '<img src="{}" alt="" style="height:40px;border-radius:4px">',
             task.image.url,
         )
-
-
-# django-celery-beat and django-celery-results, with Unfold's look.
-for model in (
-    beat_models.PeriodicTask,
-    beat_models.IntervalSchedule,
-    beat_models.CrontabSchedule,
-    beat_models.SolarSchedule,
-    beat_models.ClockedSchedule,
-    results_models.TaskResult,
-    results_models.GroupResult,
-):
-    admin.site.unregister(model)
-
-
-class UnfoldTaskSelectWidget(UnfoldAdminSelectWidget, beat_admin.TaskSelectWidget):
-    pass
-
-
-class UnfoldPeriodicTaskForm(beat_admin.PeriodicTaskForm):
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["task"].widget = UnfoldAdminTextInputWidget()
-        self.fields["regtask"].widget = UnfoldTaskSelectWidget()
-
-
-@admin.register(beat_models.PeriodicTask)
-class PeriodicTaskAdmin(beat_admin.PeriodicTaskAdmin, ModelAdmin):
-    form = UnfoldPeriodicTaskForm
-
-
-@admin.register(beat_models.IntervalSchedule)
-class IntervalScheduleAdmin(ModelAdmin):
-    pass
-
-
-@admin.register(beat_models.CrontabSchedule)
-class CrontabScheduleAdmin(beat_admin.CrontabScheduleAdmin, ModelAdmin):
-    pass
-
-
-@admin.register(beat_models.SolarSchedule)
-class SolarScheduleAdmin(ModelAdmin):
-    pass
-
-
-@admin.register(beat_models.ClockedSchedule)
-class ClockedScheduleAdmin(beat_admin.ClockedScheduleAdmin, ModelAdmin):
-    pass
-
-
-@admin.register(results_models.TaskResult)
-class TaskResultAdmin(results_admin.TaskResultAdmin, ModelAdmin):
-    pass
-
-
-@admin.register(results_models.GroupResult)
-class GroupResultAdmin(results_admin.GroupResultAdmin, ModelAdmin):
-    pass
