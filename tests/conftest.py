@@ -1,5 +1,7 @@
 import pytest
+from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 
 from core import roles
 from core.cache import OutageTolerantRedisCache
@@ -22,6 +24,15 @@ def _cache_cleared():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """Each test starts in the settings' language: a test (or a request it made)
+    that activates Russian must not leave the next one's messages in it."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
