@@ -32,7 +32,7 @@ if redis.call('ZCARD', KEYS[4]) >= tonumber(ARGV[3]) then
   local oldest = redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')
   return {2, math.max(1, math.min(window, math.ceil(tonumber(oldest[2]) + window - now)))}
 end
-if not redis.call('SET', KEYS[2], '1', 'PX', math.ceil(ARGV[1] + on_way), 'NX') then
+if not redis.call('SET', KEYS[2], '1', 'PX', math.ceil(tonumber(ARGV[1]) + on_way), 'NX') then
   return {3, math.max(1, math.min(tonumber(ARGV[1]), redis.call('PTTL', KEYS[2])))}
 end
 redis.call('ZADD', KEYS[4], now + on_way, ARGV[5])
