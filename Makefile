@@ -56,7 +56,7 @@ bench-admin: install ## Changelists and dashboard at 1M reports (PostgreSQL: BEN
 bench-ingest: install ## 1,000 photos through the bot, with a restart mid-burst.
 	$(BIN)/python -m bench.ingest
 
-bench-broadcast: install ## 2,000-recipient mailing against the fake Bot API (needs PostgreSQL + Redis).
+bench-broadcast: install ## 2,000-recipient mailing at 25 and 30 msg/s against the fake Bot API (needs PostgreSQL + Redis).
 	$(BIN)/python -m bench.broadcast
 
 bench: install ## Every benchmark (PostgreSQL + Redis), then one summary table.

@@ -508,9 +508,10 @@ OUTBOX_DRAIN_MAX_SECONDS = env.float("OUTBOX_DRAIN_MAX_SECONDS", default=300.0)
 OUTBOX_DRAIN_LOCK_SECONDS = env.float("OUTBOX_DRAIN_LOCK_SECONDS", default=30.0)
 # A drain waits this long for messages that become due soon (retries) before it ends.
 OUTBOX_DRAIN_IDLE_SECONDS = env.float("OUTBOX_DRAIN_IDLE_SECONDS", default=5.0)
-# Pace at this share of TELEGRAM_RATE_GLOBAL / _PER_CHAT: network jitter must not
-# push a second over Telegram's limit.
-TELEGRAM_RATE_HEADROOM = env.float("TELEGRAM_RATE_HEADROOM", default=0.97)
+# Pace at this share of TELEGRAM_RATE_GLOBAL / _PER_CHAT. Not a margin for jitter
+# (the limits count each request until its answer); it keeps the pace just under
+# the hard cap, so the pace, not the cap, spaces the sends.
+TELEGRAM_RATE_HEADROOM = env.float("TELEGRAM_RATE_HEADROOM", default=0.99)
 TELEGRAM_REQUEST_TIMEOUT = env.float("TELEGRAM_REQUEST_TIMEOUT", default=20.0)
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="celery")
 # Beat's DatabaseScheduler copies these into its table on start (editable in the

@@ -6,9 +6,11 @@ A drain holds the drain lock (one sender at a time across all workers) and runs
 1. claim one due row (`SELECT ... FOR UPDATE SKIP LOCKED`, then `sending`);
 2. reserve the next global slot in the shared token bucket and wait for it;
 3. pass the checks right before the request: no 429 pause, under the hard cap
-   of the last second's sends, the recipient's chat free; this marks the row in
-   flight (a busy chat puts the row back to wait);
-4. send it, record the outcome, clear the mark.
+   of the last second's requests, the recipient's chat free; this marks the row
+   in flight (a busy chat puts the row back to wait);
+4. send it; once answered, the request counts in the limits from that moment
+   (it reached Telegram at some point before); record the outcome, clear the
+   mark.
 
 A worker killed mid-mailing leaves its claimed rows in `sending`; the sweep
 reports those with an in-flight mark as in doubt (their request may have
@@ -223,6 +225,8 @@ class Drain:
             # writes to the database.
             logger.warning("Outbox: Telegram asked to wait %ss", outcome.retry_after)
             await self._limiter_call(self.limiter.pause(outcome.retry_after))
+        # Before the database work: the limits count the request from now.
+        await self._limiter_call(self.limiter.answered(message.pk))
         await _db(outcome_apply)(message, outcome)
         # Without Redis the in-flight mark stays until it expires: harmless, as
         # the outcome is recorded.
@@ -298,6 +302,7 @@ class Drain:
     async def _second_part(self, message: OutboxMessage) -> None:
         """Wait for a global slot and the chat's next slot before a second message."""
         try:
+            await self.limiter.answered(message.pk)
             await self._sleep(await self.limiter.reserve())
             for _attempt in range(ADMIT_ATTEMPTS):
                 admission = await self.limiter.admit(message.chat_id, message.pk)

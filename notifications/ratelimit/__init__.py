@@ -3,13 +3,18 @@
 - Global: a token bucket without burst (GCRA). Each send reserves the next free
   slot, `1 / rate` after the previous one, and waits for it; so concurrent
   senders on any number of workers together keep to the rate.
-- Global, hard cap: the sends of the last `rate` slots' span are logged (a
-  sorted set), and a send that would make more than `rate` in that span waits.
-  Paced sends never meet this cap; it catches a stalled worker that wakes up
-  with several slots due at once, which would otherwise burst.
+- Global, hard cap: at most `rate` requests within any second *as Telegram
+  counts it*, by when a request arrives. A sender only knows that a request
+  arrived after it was let go and before its answer came back, so a request
+  counts in the window (a sorted set) from the moment it is let go until a
+  second after its answer (`answered`; if its worker dies, until the client's
+  timeout). A request that stalls on its way, in a descheduled process or the
+  network, thus never makes Telegram see more than `rate` in a second, however
+  late it arrives. Paced sends rarely meet this cap; it catches a worker that
+  wakes up with several slots due at once, or requests bunched on their way.
 - 429: `retry_after` pauses every sender (the pause key), not just one.
-- Per chat: a key per chat that lives one interval; a message to a chat whose
-  key exists waits.
+- Per chat: a key per chat, held from a request's start until one interval
+  after its answer; a message to a chat whose key exists waits.
 - The drain lock: only one sender drains at a time.
 - The in-flight marks: a message's mark is set in the same step that lets it go
   to Telegram and removed once its outcome is recorded. A worker that dies

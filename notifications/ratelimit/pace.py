@@ -13,6 +13,7 @@ INFLIGHT_MARK_MS = 7 * 24 * 3600 * 1000
 class Limiter(Protocol):
     async def reserve(self) -> float: ...
     async def admit(self, chat_id: int, message_id: int) -> "Admission": ...
+    async def answered(self, message_id: int) -> None: ...
     async def inflight_clear(self, message_id: int) -> None: ...
     async def pause(self, seconds: float) -> None: ...
     async def lock_acquire(self) -> str | None: ...
@@ -43,22 +44,20 @@ class Pace:
     """The limits in milliseconds, with the headroom applied."""
 
     interval: float  # between two sends overall
-    chat_interval: float  # between two sends to one chat
-    cap: int  # sends allowed within `window`
-    window: float
+    chat_interval: float  # to one chat, from the answer to the previous request
+    cap: int  # requests counted within `window`
+    window: float  # Telegram's second
+    on_way: float  # the longest a request is on its way (the client's timeout)
 
     @classmethod
     def from_settings(cls) -> "Pace":
         headroom = settings.TELEGRAM_RATE_HEADROOM
-        interval = 1000.0 / (settings.TELEGRAM_RATE_GLOBAL * headroom)
-        cap = max(1, math.floor(settings.TELEGRAM_RATE_GLOBAL))
         return cls(
-            interval=interval,
+            interval=1000.0 / (settings.TELEGRAM_RATE_GLOBAL * headroom),
             chat_interval=1000.0 / (settings.TELEGRAM_RATE_PER_CHAT * headroom),
-            cap=cap,
-            # Just under the span of `cap` paced slots, so pacing never waits
-            # on the cap; the headroom is the margin for jitter on the way.
-            window=cap * interval - 1.0,
+            cap=max(1, math.floor(settings.TELEGRAM_RATE_GLOBAL)),
+            window=1000.0,
+            on_way=settings.TELEGRAM_REQUEST_TIMEOUT * 1000,
         )
 
 

@@ -180,8 +180,6 @@ def test_drain_stops_without_burning_attempts_when_the_token_is_wrong(
 
 
 def test_drain_keeps_one_chat_to_one_message_a_second(telegram, settings):
-    # A wide margin: the fake shares this process, and the test is not a benchmark.
-    settings.TELEGRAM_RATE_HEADROOM = 0.85
     settings.TELEGRAM_RATE_PER_CHAT = 1
     telegram.rate_limit(None, 1)
     participant = ParticipantFactory()
@@ -196,7 +194,6 @@ def test_drain_keeps_one_chat_to_one_message_a_second(telegram, settings):
 
 
 def test_drain_keeps_to_the_global_rate(telegram, settings):
-    settings.TELEGRAM_RATE_HEADROOM = 0.85
     settings.TELEGRAM_RATE_GLOBAL = 20
     telegram.rate_limit(20, None)
     for number in range(45):
