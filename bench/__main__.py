@@ -36,7 +36,7 @@ def run(name: str) -> tuple[int, float]:
     started = time.monotonic()
     env = {
         **os.environ,
-        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/3"),
     }
     if name in DATABASE_URLS:
         env["DATABASE_URL"] = DATABASE_URLS[name]
