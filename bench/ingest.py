@@ -117,7 +117,8 @@ def burst(mode: str, photos: int, fault_at: float, workers: int, size) -> Outcom
     from tests.fakes.telegram_api import FakeTelegramAPI
     from tests.workers import BotProcess, WebhookBotProcess
 
-    # The database is dropped: first give back this process's pooled connections.
+    # The database is dropped: first close this process's connection and pool.
+    connections["default"].close()
     connections["default"].close_pool()
     database_prepare(BENCH_DATABASE_URL, fresh=True)
 
