@@ -78,12 +78,13 @@ def browser():
         del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
+VIEWPORT = {"width": 1400, "height": 900}
+
+
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(
-        base_url=live_server.url,
-        locale="en-US",
-        viewport={"width": 1400, "height": 900},
+        base_url=live_server.url, locale="en-US", viewport=VIEWPORT
     )
     page = context.new_page()
     page.set_default_timeout(15_000)
@@ -93,14 +94,36 @@ def page(browser, live_server):
 
 @pytest.fixture
 def screenshot(page):
+    """Save the page as `<name>.png`, and the same address in Russian as
+    `<name>.ru.png` (opened afresh, with this page's login, in a second context:
+    the page itself stays as it is)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     def take(name: str) -> Path:
         path = SCREENSHOTS / f"{name}.png"
         page.screenshot(path=str(path), full_page=True)
+        russian_screenshot(page, SCREENSHOTS / f"{name}.ru.png")
         return path
 
     return take
+
+
+def russian_screenshot(page, path: Path) -> None:
+    context = page.context
+    russian = context.browser.new_context(
+        storage_state=context.storage_state(), locale="ru-RU", viewport=VIEWPORT
+    )
+    try:
+        russian.add_cookies(
+            [{"name": settings.LANGUAGE_COOKIE_NAME, "value": "ru", "url": page.url}]
+        )
+        other = russian.new_page()
+        other.goto(page.url)
+        other.wait_for_load_state("networkidle")
+        assert other.locator("html").get_attribute("lang") == "ru", page.url
+        other.screenshot(path=str(path), full_page=True)
+    finally:
+        russian.close()
 
 
 def form_log_in(page, username: str):
