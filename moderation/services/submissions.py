@@ -45,10 +45,14 @@ SUBMISSION_RELATED = ("report__day__shift", "report__membership__participant")
 
 
 def _check_open_for_photo(report: Report) -> None:
-    """Raise the reason a report takes no photo now (waiting/declined ones do)."""
+    """Raise the reason a report takes nothing today (waiting/declined ones do)."""
     report_settled_check(report)
     if report.status == Report.Status.NOT_PARTICIPATE:
         raise NoTaskToday(participant=report.membership.participant)
+
+
+def _check_attempt_left(report: Report) -> None:
+    """Raise if the report's photos have used every attempt of the shift."""
     limit = report.day.shift.max_attempts
     if report.attempts >= limit:
         raise ReportAttemptsExhausted(limit=limit)
@@ -97,8 +101,11 @@ def _earlier_or_refusal(
     if report is None:
         raise no_report_today(participant)
     _check_open_for_photo(report)
+    # Attempts count photos only, so other content is told to be a photo first:
+    # a sticker after the last attempt is not mistaken for one.
     if kind not in PHOTO_KINDS:
         raise PhotoRequired(kind=kind)
+    _check_attempt_left(report)
     if known.file_seen:
         raise PhotoAlreadySent()
     return None

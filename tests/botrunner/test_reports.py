@@ -86,6 +86,20 @@ def test_attempts_exhausted_is_refused(api, bot, report):
     assert not Submission.objects.exists()
 
 
+def test_not_a_photo_after_attempts_exhausted_asks_for_a_photo(api, bot, report):
+    Report.objects.filter(pk=report.pk).update(status="declined", attempts=3)
+
+    api.sticker_update(CHAT)
+    replies(api, 1)
+    api.photo_update(CHAT)
+
+    assert replies(api, 2) == [
+        texts.render("not_a_photo", "en"),
+        texts.render("attempts_exhausted", "en", limit=3),
+    ]
+    assert not Submission.objects.exists()
+
+
 def test_declined_report_takes_a_new_attempt(api, bot, report):
     Report.objects.filter(pk=report.pk).update(status="declined", attempts=1)
 

@@ -240,6 +240,28 @@ def test_report_photo_check_refuses_non_photos(report, noon, kind):
         report_photo_check(participant_of(report), kind=kind, now=noon)
 
 
+@pytest.mark.parametrize("kind", ["text", "sticker", "voice"])
+def test_report_photo_check_asks_for_a_photo_after_attempts_exhausted(
+    report, noon, kind
+):
+    Report.objects.filter(pk=report.pk).update(
+        status=Report.Status.DECLINED, attempts=3
+    )
+
+    with pytest.raises(PhotoRequired):
+        report_photo_check(participant_of(report), kind=kind, now=noon)
+
+
+@pytest.mark.parametrize("kind", ["photo", "image"])
+def test_report_photo_check_refuses_photo_after_attempts_exhausted(report, noon, kind):
+    Report.objects.filter(pk=report.pk).update(
+        status=Report.Status.DECLINED, attempts=3
+    )
+
+    with pytest.raises(ReportAttemptsExhausted):
+        report_photo_check(participant_of(report), kind=kind, now=noon)
+
+
 @pytest.mark.parametrize("kind", ["photo", "image"])
 def test_report_photo_check_welcomes_photos(report, noon, kind):
     assert report_photo_check(participant_of(report), kind=kind, now=noon) is None
