@@ -38,7 +38,8 @@ async def drop_buttons(callback: CallbackQuery) -> None:
             await message.edit_reply_markup(reply_markup=None)
 
 
-async def acknowledge(callback: CallbackQuery) -> None:
-    """Stop the button's loading spinner; a stale query is no reason to fail."""
+async def acknowledge(callback: CallbackQuery, text: str | None = None) -> None:
+    """Stop the button's loading spinner, with `text` as a short notice if given;
+    a stale query is no reason to fail."""
     with contextlib.suppress(TelegramBadRequest):
-        await callback.answer()
+        await callback.answer(text)

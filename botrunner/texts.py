@@ -234,6 +234,7 @@ TEXTS: dict[str, Any] = {
         "📅 Today: «{task}» — {status} (attempts: {attempts} of {limit})"
     ),
     "status_no_report": _("📅 No task today."),
+    "stale_button": _("This button is no longer active."),
     "error": _(
         "😔 Sorry, something went wrong on our side. Please try again in a minute."
     ),

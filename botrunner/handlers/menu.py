@@ -107,6 +107,11 @@ async def on_unknown_command(message: Message, language: str) -> None:
     await message.answer(texts.render("help", language))
 
 
+async def on_unknown_button(callback: CallbackQuery, language: str) -> None:
+    """Answer a press no handler knows (an old keyboard), so it stops spinning."""
+    await acknowledge(callback, texts.render("stale_button", language))
+
+
 def router_create() -> Router:
     router = Router(name="menu")
     router.message.register(cmd_help, Command("help"))
@@ -120,4 +125,6 @@ def router_create() -> Router:
     )
     router.callback_query.register(on_skip_no, F.data == keyboards.SKIP_NO)
     router.callback_query.register(on_balance, F.data == keyboards.BALANCE)
+    # Last of all callback handlers: the routers after this one take messages only.
+    router.callback_query.register(on_unknown_button)
     return router

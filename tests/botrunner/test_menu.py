@@ -169,3 +169,25 @@ def test_status_of_unregistered_user(api, bot):
     api.message_update(CHAT, "/status", user={"language_code": "en"})
 
     assert messages(api, 1)[-1].text == texts.render("not_registered", "en")
+
+
+def test_unknown_button_is_answered_in_the_users_language(api, bot):
+    shift = started_shift()
+    member(shift, CHAT)
+    member(shift, CHAT + 1, language="ru")
+
+    api.callback_update(CHAT, "old-keyboard:42")
+    api.callback_update(CHAT + 1, "old-keyboard:42")
+
+    [answer] = api.wait_sent(1, chat_id=CHAT, method="answerCallbackQuery")
+    [answer_ru] = api.wait_sent(1, chat_id=CHAT + 1, method="answerCallbackQuery")
+    assert answer.params["text"] == "This button is no longer active."
+    assert answer_ru.params["text"] == "Эта кнопка больше не действует."
+    assert [call.method for call in api.sent_to(CHAT)] == ["answerCallbackQuery"]
+
+
+def test_unknown_button_of_an_unregistered_user_is_answered(api, bot):
+    api.callback_update(CHAT, "old-keyboard", user={"language_code": "en"})
+
+    [answer] = api.wait_sent(1, chat_id=CHAT, method="answerCallbackQuery")
+    assert answer.params["text"] == texts.render("stale_button", "en")
