@@ -18,6 +18,7 @@ from unfold.contrib.filters.admin import (
 from unfold.decorators import display
 
 from core.admin_actions import apply_service
+from core.admin_links import PermittedLinksMixin
 from core.admin_wording import ModelAdmin
 from core.paginators import EstimatedCountPaginator
 from moderation.admin.exports import StreamingExportMixin
@@ -38,7 +39,9 @@ def _latest_submission() -> QuerySet:
 
 
 @admin.register(Report)
-class ReportAdmin(ReviewViewsMixin, StreamingExportMixin, ModelAdmin):
+class ReportAdmin(
+    PermittedLinksMixin, ReviewViewsMixin, StreamingExportMixin, ModelAdmin
+):
     resource_classes = [ReportResource]
     list_display = [
         "show_photo",
@@ -82,6 +85,8 @@ class ReportAdmin(ReviewViewsMixin, StreamingExportMixin, ModelAdmin):
         "reviewed_at",
     ]
     readonly_fields = fields
+    # Moderators may not open members or staff accounts: plain names for them.
+    permitted_links = ("membership", "reviewed_by")
     actions = ["approve_selected", "decline_selected"]
     list_before_template = "admin/moderation/report/queue_header.html"
     change_form_outer_before_template = "admin/moderation/report/review_panel.html"

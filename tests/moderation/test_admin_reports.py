@@ -148,3 +148,55 @@ def test_review_static_shortcuts_file_is_served(client_moderator):
         source = script.read()
     assert 'find("approve")' in source
     assert 'find("next")' in source
+
+
+def _member_and_reviewer_links(page: str, report: Report) -> tuple[bool, bool]:
+    member = reverse("admin:core_membership_change", args=[report.membership_id])
+    reviewer = reverse("admin:core_user_change", args=[report.reviewed_by_id])
+    return f'href="{member}"' in page, f'href="{reviewer}"' in page
+
+
+def test_report_page_names_member_without_link_for_moderator(client_moderator, shift):
+    report = ReportFactory(
+        membership__shift=shift,
+        status=Report.Status.DECLINED,
+        reviewed_by=UserFactory(username="reviewer"),
+    )
+
+    page = client_moderator.get(change_url(report)).content.decode()
+
+    assert _member_and_reviewer_links(page, report) == (False, False)
+    assert str(report.membership) in page
+    assert "reviewer" in page
+    member_page = reverse("admin:core_membership_change", args=[report.membership_id])
+    assert client_moderator.get(member_page).status_code == 403
+
+
+def test_report_page_links_member_for_coordinator(client, coordinator, shift):
+    report = ReportFactory(
+        membership__shift=shift,
+        status=Report.Status.DECLINED,
+        reviewed_by=UserFactory(username="reviewer"),
+    )
+    client.force_login(coordinator)
+
+    page = client.get(change_url(report)).content.decode()
+
+    # Coordinators manage members, not staff accounts.
+    assert _member_and_reviewer_links(page, report) == (True, False)
+    assert "reviewer" in page
+    member_page = reverse("admin:core_membership_change", args=[report.membership_id])
+    assert client.get(member_page).status_code == 200
+
+
+def test_report_page_links_reviewer_for_administrator(client, administrator, shift):
+    report = ReportFactory(
+        membership__shift=shift,
+        status=Report.Status.DECLINED,
+        reviewed_by=UserFactory(username="reviewer"),
+    )
+    client.force_login(administrator)
+
+    page = client.get(change_url(report)).content.decode()
+
+    assert _member_and_reviewer_links(page, report) == (True, True)
