@@ -8,8 +8,9 @@ from asgiref.sync import sync_to_async
 from botrunner import keyboards, texts
 from botrunner.handlers.status import send_status
 from botrunner.replies import acknowledge, drop_buttons, reply, reply_error
-from core.exceptions import DomainError, ParticipantNotRegistered
+from core.exceptions import DomainError
 from core.models import Participant
+from moderation.exceptions import ParticipantNotRegistered
 from moderation.models import Report
 from moderation.services import (
     membership_skipped_count,

@@ -5,7 +5,8 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from core.exceptions import (
+from core.models import Application, Membership, Participant, Shift, User
+from moderation.exceptions import (
     ApplicationAlreadyMember,
     ApplicationAlreadyPending,
     ApplicationLimitReached,
@@ -14,7 +15,6 @@ from core.exceptions import (
     ReasonRequired,
     RegistrationClosed,
 )
-from core.models import Application, Membership, Participant, Shift, User
 from moderation.models import Report
 from notifications.messages import message_render
 from notifications.models import OutboxMessage

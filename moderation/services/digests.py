@@ -7,9 +7,9 @@ from django.db import transaction
 from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
-from core.exceptions import DigestNoRecipients
 from core.models import User
 from moderation.digests import digest_message
+from moderation.exceptions import DigestNoRecipients
 from moderation.models import DigestSubscription
 
 DIGEST_TASK = "moderation.tasks.digest_send_task"

@@ -15,8 +15,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import timezone
 
-from core.exceptions import ParticipantAlreadyErased
 from core.models import Application, Membership, Participant, Shift, User
+from moderation.exceptions import ParticipantAlreadyErased
 from moderation.models import Report, Submission
 from moderation.services.retention import photos_remove
 from notifications.services import participant_messages_erase

@@ -4,13 +4,13 @@ import contextlib
 import datetime as dt
 from dataclasses import dataclass
 
-from core.exceptions import (
+from core.models import Application, Membership, Participant, Shift
+from moderation.exceptions import (
     NoOpenShift,
     NoTaskToday,
     ParticipantNotMember,
     RegistrationClosed,
 )
-from core.models import Application, Membership, Participant, Shift
 from moderation.models import Report
 from moderation.services.applications import (
     application_submit,

@@ -9,8 +9,9 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
-from core.exceptions import (
-    DomainError,
+from core.exceptions import DomainError
+from core.models import Membership, Participant, Task, User
+from moderation.exceptions import (
     NoTaskToday,
     ParticipantNotMember,
     ParticipantNotRegistered,
@@ -19,7 +20,6 @@ from core.exceptions import (
     ReportNotWaiting,
     ReportUnderReview,
 )
-from core.models import Membership, Participant, Task, User
 from moderation.models import Report
 from moderation.selectors import reports_around
 

@@ -6,8 +6,8 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from core.exceptions import ReasonRequired, ReportNotUnderReview
 from core.models import Membership, Shift, User
+from moderation.exceptions import ReasonRequired, ReportNotUnderReview
 from moderation.models import Report, Submission
 from moderation.services.shifts import shift_finish
 from notifications.messages import message_render

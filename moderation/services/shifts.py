@@ -5,8 +5,9 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from core.exceptions import ShiftNotOver, ShiftWrongStatus
+from core.exceptions import ShiftWrongStatus
 from core.models import Shift, User
+from moderation.exceptions import ShiftNotOver
 from moderation.models import Report
 from moderation.services.applications import applications_decline_pending
 from notifications.messages import message_render, template_fill

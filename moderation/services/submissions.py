@@ -15,14 +15,14 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from core.exceptions import (
+from core.models import Participant
+from moderation.exceptions import (
     NoTaskToday,
     ParticipantNotRegistered,
     PhotoAlreadySent,
     PhotoRequired,
     ReportAttemptsExhausted,
 )
-from core.models import Participant
 from moderation.images import NEAR_DUPLICATE_DISTANCE, PreparedImage, hash_distance
 from moderation.models import Report, Submission
 from moderation.selectors import (

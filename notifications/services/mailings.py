@@ -13,13 +13,13 @@ from django.db.models import Count
 from django.utils import timezone
 
 from core.celery import task_kick
-from core.exceptions import (
+from core.models import User
+from notifications.exceptions import (
     MailingInvalid,
     MailingNoRecipients,
     MailingWrongStatus,
     StaffChatUnknown,
 )
-from core.models import User
 from notifications.formatting import buttons_parse, template_fill
 from notifications.models import Mailing, OutboxMessage
 from notifications.services.audience import (

@@ -12,8 +12,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.celery import task_kick
-from core.exceptions import OutboxMessageRecipientErased, OutboxMessageWrongStatus
 from core.models import Participant, User
+from notifications.exceptions import (
+    OutboxMessageRecipientErased,
+    OutboxMessageWrongStatus,
+)
 from notifications.models import Mailing, OutboxMessage
 
 Status = OutboxMessage.Status

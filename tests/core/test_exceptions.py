@@ -4,7 +4,8 @@ import zoneinfo
 import pytest
 from django.utils import translation
 
-from core.exceptions import ShiftNotOver, ShiftTooLong
+from core.exceptions import ShiftTooLong
+from moderation.exceptions import ShiftNotOver
 
 
 @pytest.mark.parametrize(

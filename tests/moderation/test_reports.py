@@ -6,7 +6,8 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from PIL import Image
 
-from core.exceptions import (
+from core.models import Membership, Shift
+from moderation.exceptions import (
     NoTaskToday,
     ParticipantNotMember,
     ParticipantNotRegistered,
@@ -18,7 +19,6 @@ from core.exceptions import (
     ReportNotWaiting,
     ReportUnderReview,
 )
-from core.models import Membership, Shift
 from moderation.images import image_prepare
 from moderation.models import Report, Submission
 from moderation.services import (

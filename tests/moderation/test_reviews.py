@@ -4,8 +4,8 @@ import threading
 import pytest
 from django.db import connection
 
-from core.exceptions import ReasonRequired, ReportNotUnderReview
 from core.models import Shift
+from moderation.exceptions import ReasonRequired, ReportNotUnderReview
 from moderation.models import Report, Submission
 from moderation.services import report_approve, report_decline, shift_finish
 from notifications.models import OutboxMessage

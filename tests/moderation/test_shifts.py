@@ -2,8 +2,9 @@ import datetime as dt
 
 import pytest
 
-from core.exceptions import ShiftNotOver, ShiftWrongStatus
+from core.exceptions import ShiftWrongStatus
 from core.models import Application, Shift
+from moderation.exceptions import ShiftNotOver
 from moderation.models import Report
 from moderation.services import (
     application_approve,

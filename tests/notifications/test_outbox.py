@@ -5,7 +5,7 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from core.exceptions import OutboxMessageWrongStatus
+from notifications.exceptions import OutboxMessageWrongStatus
 from notifications.models import Mailing, OutboxMessage
 from notifications.services import (
     message_claim_next,
