@@ -41,30 +41,6 @@ def _shown(value: Any) -> Any:
     return value
 
 
-class ShiftDatesInvalid(DomainError):
-    message = _("The shift must start before it ends.")
-
-
-class ShiftTooLong(DomainError):
-    message = _("A shift must be shorter than %(months)d months.")
-
-
-class ShiftAlreadyPreparing(DomainError):
-    message = _("Shift “%(other)s” is already being prepared; only one may be.")
-
-
-class ShiftOverlapsRunning(DomainError):
-    message = _("A new shift must start after “%(other)s” ends (%(end_date)s).")
-
-
-class ShiftNoTasks(DomainError):
-    message = _("The task catalogue has no active tasks to plan the shift with.")
-
-
-class ShiftWrongStatus(DomainError):
-    message = _("Shift “%(shift)s” is %(status)s; this needs it %(expected)s.")
-
-
 # --- Participants (registration in the bot) ------------------------------------
 
 

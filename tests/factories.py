@@ -15,8 +15,8 @@ from core.models import (
     User,
 )
 from core.roles import sync_roles
-from core.services import shift_create
 from moderation.models import Report, Submission
+from moderation.services.shifts import shift_create
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -16,7 +16,6 @@ from django.utils import timezone
 
 from core import roles
 from core.models import Application, Participant, Shift, Task, User
-from core.services import shift_create
 from moderation.demo.history import messages_sent_at, moment_between, stamp
 from moderation.demo.pictures import demo_image
 from moderation.demo.reports import day_report_create
@@ -27,6 +26,7 @@ from moderation.services import (
     shift_finish,
     shift_start,
 )
+from moderation.services.shifts import shift_create
 
 FIRST_NAMES = [
     "Алиса", "Артём", "Варвара", "Глеб", "Дарья", "Егор", "Злата", "Иван", "Кира",

@@ -49,8 +49,11 @@ from moderation.services.reviews import (
 )
 from moderation.services.shifts import (
     shift_cancel,
+    shift_create,
     shift_finish,
+    shift_plan_generate,
     shift_start,
+    shift_update,
 )
 from moderation.services.submissions import (
     report_photo_check,
@@ -87,10 +90,13 @@ __all__ = [
     "report_submit",
     "report_today",
     "shift_cancel",
+    "shift_create",
     "shift_finish",
     "shift_open_for_registration",
     "shift_photos_remove",
+    "shift_plan_generate",
     "shift_start",
+    "shift_update",
     "shifts_photos_due",
     "tick",
 ]

@@ -4,8 +4,7 @@ import zoneinfo
 import pytest
 from django.utils import translation
 
-from core.exceptions import ShiftTooLong
-from moderation.exceptions import ShiftNotOver
+from moderation.exceptions import ShiftNotOver, ShiftTooLong
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,9 @@ import datetime as dt
 
 import pytest
 
-from core.exceptions import (
+from core.models import Shift
+from core.services import add_months
+from moderation.exceptions import (
     ShiftAlreadyPreparing,
     ShiftDatesInvalid,
     ShiftNoTasks,
@@ -10,8 +12,7 @@ from core.exceptions import (
     ShiftTooLong,
     ShiftWrongStatus,
 )
-from core.models import Shift
-from core.services import add_months, shift_create, shift_update
+from moderation.services.shifts import shift_create, shift_update
 from tests.factories import ShiftFactory, TaskFactory
 
 pytestmark = pytest.mark.django_db

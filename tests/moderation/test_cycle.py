@@ -3,8 +3,8 @@ import datetime as dt
 import pytest
 from django.core.files.base import ContentFile
 
-from core.exceptions import ShiftWrongStatus
 from core.models import Membership, Shift
+from moderation.exceptions import ShiftWrongStatus
 from moderation.models import Report
 from moderation.services import application_approve, day_open, membership_exclude
 from notifications.models import OutboxMessage

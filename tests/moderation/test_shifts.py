@@ -2,9 +2,8 @@ import datetime as dt
 
 import pytest
 
-from core.exceptions import ShiftWrongStatus
 from core.models import Application, Shift
-from moderation.exceptions import ShiftNotOver
+from moderation.exceptions import ShiftNotOver, ShiftWrongStatus
 from moderation.models import Report
 from moderation.services import (
     application_approve,
