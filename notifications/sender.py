@@ -118,7 +118,9 @@ async def _drain_run(max_seconds: float, lanes: int) -> DrainReport:
         if token is None:
             return DrainReport(skipped=True)
         try:
-            async with telegram_bot_create() as bot:
+            async with telegram_bot_create(
+                timeout=settings.TELEGRAM_REQUEST_TIMEOUT
+            ) as bot:
                 drain = Drain(bot, limiter, lock_token=token, max_seconds=max_seconds)
                 await drain.run(lanes)
                 return drain.report

@@ -17,9 +17,9 @@ from django.core.cache import cache
 from botrunner import keyboards, texts
 from botrunner.telegram import DownloadFailed, download
 from core.exceptions import DomainError
+from core.images import image_prepare, image_size_check
 from core.models import Participant
 from moderation.exceptions import PhotoRequired
-from moderation.images import image_prepare, image_size_check
 from moderation.models import Submission
 from moderation.services import report_photo_check, report_submit
 

@@ -21,12 +21,12 @@ from unfold.decorators import action
 
 from core import admin as core_admin
 from core.admin_actions import confirm_then_apply
+from core.images import photo_prepare
 from core.models import Participant, Task
 from moderation.admin.exports import StreamingExportMixin
 from moderation.imports import ParticipantImportResource, TaskImportResource
 from moderation.resources import ParticipantResource, TaskResource
 from moderation.services import participant_erase
-from notifications.media import photo_prepare
 
 
 class LimitedImportForm(ImportForm):

@@ -15,6 +15,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from core.images import NEAR_DUPLICATE_DISTANCE, PreparedImage, hash_distance
 from core.models import Participant
 from moderation.exceptions import (
     NoTaskToday,
@@ -23,7 +24,6 @@ from moderation.exceptions import (
     PhotoRequired,
     ReportAttemptsExhausted,
 )
-from moderation.images import NEAR_DUPLICATE_DISTANCE, PreparedImage, hash_distance
 from moderation.models import Report, Submission
 from moderation.selectors import (
     KnownPhoto,

@@ -6,6 +6,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from PIL import Image
 
+from core.images import image_prepare
 from core.models import Membership, Shift
 from moderation.exceptions import (
     NoTaskToday,
@@ -19,7 +20,6 @@ from moderation.exceptions import (
     ReportNotWaiting,
     ReportUnderReview,
 )
-from moderation.images import image_prepare
 from moderation.models import Report, Submission
 from moderation.services import (
     membership_skipped_count,
