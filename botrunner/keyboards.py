@@ -1,7 +1,7 @@
 """Keyboards of the bot, in the participant's language.
 
 The daily task message of the daily cycle carries buttons too: their callback
-data (`SKIP`, `BALANCE`) are declared once, in `moderation.callbacks`.
+data (`SKIP`, `BALANCE`) are declared once, in `moderation.cycle.callbacks`.
 """
 
 import contextlib

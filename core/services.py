@@ -2,7 +2,7 @@
 privacy notice.
 
 The shift lifecycle (create, plan, start, cancel, finish) lives in
-`moderation.services.shifts`: cancelling and finishing notify participants,
+`moderation.shifts.lifecycle`: cancelling and finishing notify participants,
 and `core` may not import the outbox.
 """
 

@@ -258,7 +258,7 @@ STORAGES = {
 
 # Retention: report photos are deleted this many days after their shift finished
 # (the rows stay, marked "photo removed"); export files this many days after they
-# were written. The daily cycle's tick does it (moderation/services/retention.py).
+# were written. The daily cycle's tick does it (moderation/cycle/retention.py).
 PHOTO_RETENTION_DAYS = env.int("PHOTO_RETENTION_DAYS", default=90)
 EXPORT_RETENTION_DAYS = env.int("EXPORT_RETENTION_DAYS", default=7)
 
@@ -374,7 +374,7 @@ UNFOLD = {
     "SHOW_LANGUAGES": True,
     "SHOW_HISTORY": True,
     "SHOW_VIEW_ON_SITE": False,
-    "DASHBOARD_CALLBACK": "moderation.dashboard.dashboard_callback",
+    "DASHBOARD_CALLBACK": "moderation.insights.dashboard.dashboard_callback",
     "SIDEBAR": {
         "show_search": True,
         "show_all_applications": lambda request: request.user.is_superuser,

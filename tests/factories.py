@@ -16,7 +16,7 @@ from core.models import (
 )
 from core.roles import sync_roles
 from moderation.models import Report, Submission
-from moderation.services.shifts import shift_create
+from moderation.shifts.lifecycle import shift_create
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -10,7 +10,7 @@ from botrunner.replies import acknowledge, drop_buttons, reply, reply_error
 from core.exceptions import DomainError
 from core.models import Participant
 from moderation.exceptions import ParticipantNotRegistered
-from moderation.services import participant_apply
+from moderation.participants.services import participant_apply
 
 
 async def apply_and_reply(

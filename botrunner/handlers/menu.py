@@ -10,12 +10,12 @@ from botrunner.handlers.status import send_status
 from botrunner.replies import acknowledge, drop_buttons, reply, reply_error
 from core.exceptions import DomainError
 from core.models import Participant
-from moderation import callbacks
+from moderation.cycle import callbacks
 from moderation.exceptions import ParticipantNotRegistered
 from moderation.models import Report
-from moderation.services import (
+from moderation.participants.services import participant_balance
+from moderation.review.reports import (
     membership_skipped_count,
-    participant_balance,
     report_skip,
     report_skip_check,
     report_today,

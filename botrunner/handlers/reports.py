@@ -21,7 +21,7 @@ from core.images import image_prepare, image_size_check
 from core.models import Participant
 from moderation.exceptions import PhotoRequired
 from moderation.models import Submission
-from moderation.services import report_photo_check, report_submit
+from moderation.review.submissions import report_photo_check, report_submit
 
 logger = logging.getLogger(__name__)
 

@@ -24,9 +24,9 @@ from core.admin_actions import confirm_then_apply
 from core.images import photo_prepare
 from core.models import Participant, Task
 from moderation.admin.exports import StreamingExportMixin
-from moderation.imports import ParticipantImportResource, TaskImportResource
-from moderation.resources import ParticipantResource, TaskResource
-from moderation.services import participant_erase
+from moderation.insights.imports import ParticipantImportResource, TaskImportResource
+from moderation.insights.resources import ParticipantResource, TaskResource
+from moderation.participants.erasure import participant_erase
 
 
 class LimitedImportForm(ImportForm):

@@ -26,10 +26,10 @@ from unfold.contrib.import_export.forms import SelectableFieldsExportForm
 from unfold.decorators import display
 
 from core.admin_wording import ModelAdmin
-from moderation import exports
+from moderation.insights import exports
+from moderation.insights.export_jobs import export_job_create
+from moderation.insights.resources import MailingDeliveryResource
 from moderation.models import ExportJob, MailingDelivery
-from moderation.resources import MailingDeliveryResource
-from moderation.services.exports import export_job_create
 
 PERSONAL_DATA_PERMISSION = "core.export_personal_data"
 JOB_COLOURS = {
@@ -68,7 +68,7 @@ def can_export(user, resource_classes) -> bool:
 
 
 class StreamingExportMixin(ExportMixin):
-    """Export the filtered list through `moderation.exports`, never a Dataset.
+    """Export the filtered list through `moderation.insights.exports`, never a Dataset.
 
     Up to `EXPORT_INLINE_MAX_ROWS` rows are streamed in the response; larger
     exports become an `ExportJob` for a Celery worker, downloaded when done.

@@ -23,7 +23,7 @@ from core.exceptions import DomainError
 from core.models import Shift, ShiftDay
 from moderation.admin.labels import STATUS_COLOURS
 from moderation.admin.statistics import ShiftStatisticsMixin
-from moderation.services.shifts import (
+from moderation.shifts.lifecycle import (
     SHIFT_EDITABLE_FIELDS,
     shift_cancel,
     shift_create,

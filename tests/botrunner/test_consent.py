@@ -7,7 +7,7 @@ from botrunner import keyboards, texts
 from core.models import Application, Participant, PhoneConflict
 from core.selectors import privacy_notice_current
 from core.services import privacy_notice_update
-from moderation import callbacks
+from moderation.cycle import callbacks
 from moderation.models import Report, Submission
 from tests.botrunner.conftest import member, started_shift, today_report
 from tests.botrunner.test_registration import (

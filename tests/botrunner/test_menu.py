@@ -5,7 +5,7 @@ import pytest
 
 from botrunner import keyboards, texts
 from core.models import Membership
-from moderation import callbacks
+from moderation.cycle import callbacks
 from moderation.models import Report
 from tests.botrunner.conftest import member, started_shift, today_report
 from tests.factories import ParticipantFactory

@@ -10,7 +10,7 @@ from django.db import connection
 
 from botrunner import keyboards, texts
 from core.models import Application, Membership, Participant
-from moderation import callbacks
+from moderation.cycle import callbacks
 from moderation.models import Report, Submission
 from notifications.models import OutboxMessage
 from tests.botrunner.conftest import member, started_shift, today_report

@@ -33,8 +33,8 @@ from django_celery_results.models import GroupResult, TaskResult
 
 from core import roles
 from core.models import Membership, Participant, Shift
+from moderation.insights.digests import digest_subscription_save
 from moderation.models import DigestSubscription, MailingDelivery
-from moderation.services.digests import digest_subscription_save
 from notifications.messages import REGISTRY
 from notifications.models import Mailing, MessageTemplate, OutboxMessage
 from tests.core.english import english_sources, visible_texts

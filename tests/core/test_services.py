@@ -12,7 +12,7 @@ from moderation.exceptions import (
     ShiftTooLong,
     ShiftWrongStatus,
 )
-from moderation.services.shifts import shift_create, shift_update
+from moderation.shifts.lifecycle import shift_create, shift_update
 from tests.factories import ShiftFactory, TaskFactory
 
 pytestmark = pytest.mark.django_db

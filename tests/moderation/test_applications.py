@@ -13,7 +13,7 @@ from moderation.exceptions import (
     RegistrationClosed,
 )
 from moderation.models import Report
-from moderation.services import (
+from moderation.shifts.applications import (
     application_approve,
     application_decline,
     application_submit,

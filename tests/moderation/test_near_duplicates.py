@@ -9,7 +9,7 @@ import pytest
 from core.images import hash_distance, image_prepare
 from core.models import Shift
 from moderation.models import Report
-from moderation.services import report_submit
+from moderation.review.submissions import report_submit
 from tests.factories import MembershipFactory, ReportFactory, ShiftFactory
 from tests.fakes.telegram_api import make_jpeg
 

@@ -21,15 +21,13 @@ from moderation.exceptions import (
     ReportUnderReview,
 )
 from moderation.models import Report, Submission
-from moderation.services import (
+from moderation.participants.services import participant_balance, participant_overview
+from moderation.review.reports import (
     membership_skipped_count,
-    participant_balance,
-    participant_overview,
-    report_photo_check,
     report_skip,
-    report_submit,
     report_today,
 )
+from moderation.review.submissions import report_photo_check, report_submit
 from tests.factories import (
     MembershipFactory,
     ParticipantFactory,

@@ -1,6 +1,6 @@
 """Today's report of a member, and skipping its task.
 
-Photos are submitted in moderation/services/submissions.py.
+Photos are submitted in moderation/review/submissions.py.
 """
 
 import datetime as dt
@@ -21,7 +21,7 @@ from moderation.exceptions import (
     ReportUnderReview,
 )
 from moderation.models import Report
-from moderation.selectors import reports_around
+from moderation.review.selectors import reports_around
 
 
 def membership_current(participant: Participant | None) -> Membership:

@@ -2,7 +2,7 @@
 
 Each export column is a `Field` whose `attribute` is an ORM path
 ("membership__participant__last_name"), so the same declaration serves both the
-streamed export (`values_list` of the paths, see `moderation.exports`) and
+streamed export (`values_list` of the paths, see `moderation.insights.exports`) and
 import-export's own object-by-object path. Column names are the field names, so an
 exported file can be edited and imported back; people choose the columns by their
 labels, the verbose names (`ExportResource.field_label`).

@@ -13,9 +13,9 @@ from django.utils.crypto import get_random_string
 
 from core.celery import task_kick
 from core.models import User
-from moderation import exports
+from moderation.insights import exports
+from moderation.insights.resources import EXPORT_RESOURCES
 from moderation.models import ExportJob
-from moderation.resources import EXPORT_RESOURCES
 
 logger = logging.getLogger(__name__)
 

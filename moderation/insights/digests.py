@@ -8,8 +8,8 @@ from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from core.models import User
-from moderation.digests import digest_message
 from moderation.exceptions import DigestNoRecipients
+from moderation.insights.digest_message import digest_message
 from moderation.models import DigestSubscription
 
 DIGEST_TASK = "moderation.tasks.digest_send_task"

@@ -16,9 +16,9 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from core.models import Application, Membership, Participant, Shift, User
+from moderation.cycle.retention import photos_remove
 from moderation.exceptions import ParticipantAlreadyErased
 from moderation.models import Report, Submission
-from moderation.services.retention import photos_remove
 from notifications.services import participant_messages_erase
 
 # Each is called with the Telegram id of an erased participant, after commit.

@@ -20,7 +20,7 @@ from moderation.exceptions import (
     ShiftWrongStatus,
 )
 from moderation.models import Report
-from moderation.services.applications import applications_decline_pending
+from moderation.shifts.applications import applications_decline_pending
 from notifications.messages import message_render, template_fill
 from notifications.models import OutboxMessage
 from notifications.services import message_enqueue

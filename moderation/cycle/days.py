@@ -19,9 +19,9 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from core.models import Membership, Participant, Shift, ShiftDay, User
-from moderation import callbacks
+from moderation.cycle import callbacks
 from moderation.models import Report
-from moderation.services.shifts import lock_shift, reports_skip_unsent
+from moderation.shifts.lifecycle import lock_shift, reports_skip_unsent
 from notifications.messages import message_render
 from notifications.models import OutboxMessage
 from notifications.services import message_enqueue

@@ -12,11 +12,11 @@ from moderation.exceptions import (
     RegistrationClosed,
 )
 from moderation.models import Report
-from moderation.services.applications import (
+from moderation.review.reports import membership_current, report_today
+from moderation.shifts.applications import (
     application_submit,
     shift_open_for_registration,
 )
-from moderation.services.reports import membership_current, report_today
 
 
 def participant_apply(

@@ -9,7 +9,7 @@ from django.utils import timezone
 from core.models import Membership, Shift, User
 from moderation.exceptions import ReasonRequired, ReportNotUnderReview
 from moderation.models import Report, Submission
-from moderation.services.shifts import shift_finish
+from moderation.shifts.lifecycle import shift_finish
 from notifications.messages import message_render
 from notifications.models import OutboxMessage
 from notifications.services import message_enqueue
