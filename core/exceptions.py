@@ -2,6 +2,7 @@
 
 Each app declares the errors its services raise in its own `exceptions.py`
 (`moderation.exceptions`, `notifications.exceptions`).
+
 Each error carries its data as attributes. `str(error)` gives the staff-facing,
 translated wording used by the admin; the bot maps error classes to its own texts.
 """
