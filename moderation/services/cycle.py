@@ -21,7 +21,7 @@ from django.utils import timezone
 from core.models import Membership, Participant, Shift, ShiftDay, User
 from moderation.models import Report
 from moderation.services.shifts import lock_shift, reports_skip_unsent
-from notifications.messages import message_render
+from notifications.texts import message_render
 from notifications.models import OutboxMessage
 from notifications.services import message_enqueue
 

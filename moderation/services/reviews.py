@@ -10,9 +10,9 @@ from core.exceptions import ReasonRequired, ReportNotUnderReview
 from core.models import Membership, Shift, User
 from moderation.models import Report, Submission
 from moderation.services.shifts import shift_finish
-from notifications.messages import message_render
 from notifications.models import OutboxMessage
 from notifications.services import message_enqueue
+from notifications.texts import message_render
 
 
 def _lock_reviewing(report: Report) -> Report:
