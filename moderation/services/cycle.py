@@ -171,6 +171,7 @@ def membership_exclude(
             participant,
             skipped=skipped,
             shift=membership.shift.title,
+            points=membership.points,
         ),
     )
     return membership
