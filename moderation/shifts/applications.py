@@ -16,9 +16,9 @@ from moderation.exceptions import (
     RegistrationClosed,
 )
 from moderation.models import Report
-from notifications.messages import message_render
 from notifications.models import OutboxMessage
 from notifications.services import message_enqueue
+from notifications.texts import message_render
 
 
 def shift_open_for_registration(now: dt.datetime | None = None) -> Shift:

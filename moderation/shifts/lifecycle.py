@@ -21,9 +21,10 @@ from moderation.exceptions import (
 )
 from moderation.models import Report
 from moderation.shifts.applications import applications_decline_pending
-from notifications.messages import message_render, template_fill
+from notifications.formatting import template_fill
 from notifications.models import OutboxMessage
 from notifications.services import message_enqueue
+from notifications.texts import message_render
 
 SHIFT_MAX_MONTHS = 4
 SHIFT_EDITABLE_FIELDS = frozenset(
