@@ -119,6 +119,10 @@ class ApplicationResource(ExportResource):
     }
     search_fields = ["participant__last_name", "participant__first_name"]
 
+    def get_queryset(self) -> models.QuerySet:
+        # The list's default order (ApplicationAdmin.ordering).
+        return super().get_queryset().order_by("-id")
+
     class Meta:
         model = Application
         fields = [
@@ -146,6 +150,10 @@ class MembershipResource(ExportResource):
 
     list_filters = {**filters.choices("status"), **filters.related("shift")}
     search_fields = ["participant__last_name", "participant__first_name"]
+
+    def get_queryset(self) -> models.QuerySet:
+        # The list's default order (MembershipAdmin.ordering), without a join.
+        return super().get_queryset().order_by("-points", "-id")
 
     class Meta:
         model = Membership
@@ -184,6 +192,10 @@ class ReportResource(ExportResource):
         "membership__participant__last_name",
         "membership__participant__first_name",
     ]
+
+    def get_queryset(self) -> models.QuerySet:
+        # The list's default order (ReportAdmin.get_ordering), an index scan.
+        return super().get_queryset().order_by("-id")
 
     class Meta:
         model = Report

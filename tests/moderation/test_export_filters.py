@@ -100,7 +100,15 @@ def test_export_job_writes_exactly_the_rows_of_the_saved_filters(coordinator, sh
     assert job.rows_done == 1
 
 
-def test_export_job_without_filters_writes_every_row(coordinator, shifts):
+def exported_order(job: ExportJob) -> list[int]:
+    with default_storage.open(job.file.name, "rb") as file:
+        rows = list(csv.DictReader(io.StringIO(file.read().decode("utf-8-sig"))))
+    return [int(row["id"]) for row in rows]
+
+
+def test_export_job_without_filters_writes_every_row_in_the_lists_order(
+    coordinator, shifts
+):
     job = export_job_create(
         by=coordinator,
         resource="reports",
@@ -110,7 +118,9 @@ def test_export_job_without_filters_writes_every_row(coordinator, shifts):
     )
     job = export_job_run(job)
 
-    assert exported_ids(job) == set(Report.objects.values_list("pk", flat=True))
+    assert exported_order(job) == list(
+        Report.objects.order_by("-id").values_list("pk", flat=True)
+    )
     assert job.rows_done == 12
 
 
