@@ -116,3 +116,14 @@ class ShiftNoTasks(DomainError):
 
 class ShiftWrongStatus(DomainError):
     message = _("Shift “%(shift)s” is %(status)s; this needs it %(expected)s.")
+
+
+class ExportFilterUnknown(DomainError):
+    message = _(
+        "The export cannot filter by “%(parameter)s”; remove that filter from the "
+        "list and export again."
+    )
+
+
+class ExportFilterInvalid(DomainError):
+    message = _("“%(value)s” is not a value the export's filter “%(parameter)s” takes.")
