@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from unfold.decorators import action
 
+from core.admin.audit import ServiceAuditedAdmin
 from core.admin_actions import apply_service
 from core.admin_wording import ModelAdmin
 from moderation.models import DigestSubscription
@@ -18,7 +19,9 @@ from moderation.services.digests import (
 
 
 @admin.register(DigestSubscription)
-class DigestSubscriptionAdmin(ModelAdmin):
+class DigestSubscriptionAdmin(ServiceAuditedAdmin, ModelAdmin):
+    audited_deletes = True
+
     list_display = [
         "title",
         "shift",

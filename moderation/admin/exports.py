@@ -29,7 +29,7 @@ from core.admin_wording import ModelAdmin
 from moderation import exports
 from moderation.models import ExportJob, MailingDelivery
 from moderation.resources import MailingDeliveryResource
-from moderation.services.exports import export_job_create
+from moderation.services.exports import export_job_create, export_record
 
 PERSONAL_DATA_PERMISSION = "core.export_personal_data"
 JOB_COLOURS = {
@@ -107,6 +107,13 @@ class StreamingExportMixin(ExportMixin):
                 reverse("admin:moderation_exportjob_change", args=[job.pk])
             )
         filename = f"{resource_class.name}-{timezone.localdate():%Y-%m-%d}.{extension}"
+        export_record(
+            self.model,
+            by=request.user,
+            rows=resource_class().filter_export(queryset).count(),
+            file_format=extension,
+            personal_data=resource_class.personal_data,
+        )
         return inline_export(
             resource_class(),
             queryset,

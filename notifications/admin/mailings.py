@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.decorators import action, display
 
+from core.admin.audit import ServiceAuditedAdmin
 from core.admin_actions import apply_service
 from core.admin_wording import ModelAdmin
 from core.exceptions import DomainError
@@ -44,7 +45,7 @@ MAILING_COLOURS = {
 
 
 @admin.register(Mailing)
-class MailingAdmin(MailingLiveViews, ModelAdmin):
+class MailingAdmin(MailingLiveViews, ServiceAuditedAdmin, ModelAdmin):
     form = MailingForm
     list_display = [
         "title",

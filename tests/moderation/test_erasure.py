@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from botrunner.bot import bot_create, dispatcher_create, storage_create
 from botrunner.states import Registration
+from core.audit import audit_message
 from core.exceptions import OutboxMessageRecipientErased, ParticipantAlreadyErased
 from core.models import Application, Membership, Participant, Shift
 from core.services import participant_register
@@ -216,8 +217,8 @@ def test_participant_erase_is_recorded_and_names_leave_the_history(
     entry = LogEntry.objects.order_by("-pk").first()
     assert entry.user == administrator
     assert entry.object_id == str(participant.pk)
-    assert entry.get_change_message().startswith("Erased: personal data cleared")
-    assert "2 photos deleted" in entry.get_change_message()
+    assert audit_message(entry).startswith("Erased: personal data cleared")
+    assert "2 photos deleted" in audit_message(entry)
 
 
 def test_erased_participant_may_register_again_as_someone_new(administrator):
