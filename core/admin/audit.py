@@ -13,12 +13,13 @@ from django.contrib import admin
 from django.contrib.admin.exceptions import NotRegistered
 from django.contrib.admin.models import LogEntry
 from django.http import HttpRequest
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_wording import ModelAdmin
-from core.audit import audit_message
+from core.audit import CHANGED, audit_message, audit_record
 
 
 class ServiceAuditedAdmin:
@@ -49,6 +50,27 @@ class ServiceAuditedAdmin:
         if self.audited_deletes:
             return None
         return super().log_deletions(request, queryset)  # type: ignore[misc]
+
+    def save_related(
+        self, request: HttpRequest, form: Any, formsets: Any, change: bool
+    ) -> None:
+        super().save_related(request, form, formsets, change)  # type: ignore[misc]
+        # The form itself saves many-to-many fields (digest recipients, a
+        # mailing's shifts), after the service saved the object: recorded here.
+        many = [
+            field
+            for field in form.instance._meta.many_to_many
+            if field.name in form.changed_data
+        ]
+        if change and many:
+            with translation.override(None):
+                names = [str(field.verbose_name) for field in many]
+            audit_record(
+                form.instance,
+                by=request.user,
+                action=CHANGED,
+                details={"fields": names},
+            )
 
 
 def _about_related_rows(message: Any) -> list:

@@ -79,6 +79,7 @@ from tests.factories import (
     UserFactory,
     report_under_review,
 )
+from tests.moderation.test_imports import CSV, confirm, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -595,3 +596,50 @@ def test_audit_form_save_is_recorded_once(client, administrator):
     assert shift.title == "Autumn"
     entries = LogEntry.objects.filter(object_id=str(shift.pk))
     assert [audit_message(entry) for entry in entries] == ["Changed title."]
+
+
+def test_audit_form_records_the_services_entry_and_what_the_form_saves_itself(
+    client, administrator
+):
+    client.force_login(administrator)
+    form = {
+        "title": "Weekly",
+        "frequency": "weekly",
+        "weekday": 5,
+        "hour": 18,
+        "is_active": "on",
+        "recipients": [administrator.pk],
+    }
+    client.post(reverse("admin:moderation_digestsubscription_add"), form)
+    digest = DigestSubscription.objects.get()
+    reader = UserFactory(username="reader")
+
+    client.post(
+        reverse("admin:moderation_digestsubscription_change", args=[digest.pk]),
+        {**form, "hour": 19, "recipients": [administrator.pk, reader.pk]},
+    )
+    client.post(
+        reverse("admin:moderation_digestsubscription_delete", args=[digest.pk]),
+        {"post": "yes"},
+    )
+
+    entries = LogEntry.objects.filter(object_id=str(digest.pk)).order_by("pk")
+    assert [(entry.user, audit_message(entry)) for entry in entries] == [
+        (administrator, "Added."),
+        (administrator, "Changed hour."),
+        (administrator, "Changed recipients."),
+        (administrator, "Deleted."),
+    ]
+
+
+def test_audit_admin_import_is_recorded_once_when_confirmed(client, administrator):
+    client.force_login(administrator)
+    content = b"title,description\nWater the plants,Send a photo.\n"
+
+    preview = upload(client, "task", content, CSV, name="tasks.csv")
+    assert not LogEntry.objects.exists()
+    confirm(client, "task", preview)
+
+    entry = LogEntry.objects.get()
+    assert (entry.user, entry.content_type.model_class()) == (administrator, Task)
+    assert audit_message(entry) == "Imported tasks.csv: 1 added, 0 changed."
