@@ -1,8 +1,8 @@
 """The audit trail: who did what, when, to which object.
 
 Services record each change they make on behalf of staff with `audit_record`,
-inside their own transaction, so the admin, the bot, management commands and
-Celery workers all leave the same entry. An entry is Django's admin `LogEntry`:
+inside their own transaction, so whatever starts the change (the admin, a
+management command, a Celery worker) leaves the same entry. An entry is Django's admin `LogEntry`:
 the object's History page in the admin shows it, and so does the "Audit" list
 (`core.admin.audit`).
 
