@@ -67,7 +67,8 @@ def audit_record(
         # entry needs a user (`LogEntry.user` is required), so none is written.
         return None
     is_model = isinstance(obj, type)
-    model = obj if is_model else type(obj)
+    # `_meta.model`, not `type(obj)`: `request.user` is a lazy stand-in.
+    model = obj if is_model else obj._meta.model
     if is_model:
         # Shown by its model's name in the reader's language (the "Audit" list).
         with translation.override(None):
@@ -76,7 +77,7 @@ def audit_record(
         # As Django's own entries: the object's name when it was acted on.
         name = str(obj)
     return LogEntry.objects.create(
-        user=by,
+        user_id=by.pk,
         content_type=ContentType.objects.get_for_model(model),
         object_id=None if is_model else str(obj.pk),
         object_repr=name[:200],
@@ -92,7 +93,9 @@ def audit_record(
 def fields_changed(obj: Model) -> list[str]:
     """The names of the fields of `obj` (an unsaved change) that differ from its
     stored row, for `CHANGED`; every field when it is not stored yet."""
-    stored = type(obj)._default_manager.filter(pk=obj.pk).first() if obj.pk else None
+    stored = (
+        obj._meta.model._default_manager.filter(pk=obj.pk).first() if obj.pk else None
+    )
     with translation.override(None):
         return [
             str(field.verbose_name)
