@@ -252,7 +252,6 @@ def case_export_job_create(staff):
     ParticipantFactory()
     job = export_job_create(
         by=staff,
-        model=Participant,
         resource="participants",
         file_format="csv",
         fields=[],
