@@ -29,7 +29,11 @@ from unfold.decorators import display
 from core.admin_wording import ModelAdmin
 from core.exceptions import DomainError
 from moderation.insights import exports
-from moderation.insights.export_jobs import export_job_create, export_queryset
+from moderation.insights.export_jobs import (
+    export_job_create,
+    export_queryset,
+    export_record,
+)
 from moderation.insights.resources import ExportResource, MailingDeliveryResource
 from moderation.models import ExportJob, MailingDelivery
 
@@ -143,6 +147,13 @@ class StreamingExportMixin(ExportMixin):
                 reverse("admin:moderation_exportjob_change", args=[job.pk])
             )
         filename = f"{resource_class.name}-{timezone.localdate():%Y-%m-%d}.{extension}"
+        export_record(
+            self.model,
+            by=request.user,
+            rows=resource.filter_export(queryset).count(),
+            file_format=extension,
+            personal_data=resource_class.personal_data,
+        )
         return inline_export(
             resource,
             queryset,

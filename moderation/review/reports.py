@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.exceptions import DomainError
-from core.models import Membership, Participant, Task, User
+from core.models import Membership, Participant, Task
 from moderation.exceptions import (
     NoTaskToday,
     ParticipantNotMember,
@@ -105,7 +105,7 @@ def report_skip_check(report: Report) -> None:
 
 
 @transaction.atomic
-def report_skip(report: Report, *, by: User | None = None) -> Report:
+def report_skip(report: Report) -> Report:
     """Skip the task of a waiting report (the participant confirmed it in the bot).
 
     Skipping twice raises `ReportAlreadySkipped`, so a double tap is answered

@@ -7,7 +7,9 @@ import random
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
+from core.audit import ADDED, ADDITION, CHANGED, audit_record, fields_changed
 from core.models import Shift, ShiftDay, Task, User
 from core.services import add_months
 from moderation.exceptions import (
@@ -73,6 +75,7 @@ def shift_create(shift: Shift, *, by: User | None) -> Shift:
         other = Shift.objects.preparing().first()
         raise ShiftAlreadyPreparing(other=other.title if other else "?") from error
     shift_plan_generate(shift)
+    audit_record(shift, by=by, action=ADDED, flag=ADDITION)
     return shift
 
 
@@ -98,9 +101,12 @@ def shift_update(shift: Shift, *, by: User | None, **fields) -> Shift:
     if dates_changed:
         shift_validate(shift)
     shift.full_clean(exclude=["status"], validate_constraints=False)
+    changed = fields_changed(shift)
     shift.save(update_fields=[*fields, "updated_at"])
     if dates_changed:
         shift_plan_generate(shift)
+    if changed:
+        audit_record(shift, by=by, action=CHANGED, details={"fields": changed})
     return shift
 
 
@@ -143,6 +149,7 @@ def shift_start(
     shift.status = Shift.Status.STARTED
     shift.started_at = now or timezone.now()
     shift.save(update_fields=["status", "started_at", "updated_at"])
+    audit_record(shift, by=by, action=gettext_noop("Started."))
     return shift
 
 
@@ -153,6 +160,12 @@ def shift_cancel(shift: Shift, *, by: User | None, reason: str) -> Shift:
     shift.status = Shift.Status.CANCELLED
     shift.cancelled_at = timezone.now()
     shift.save(update_fields=["status", "cancelled_at", "updated_at"])
+    audit_record(
+        shift,
+        by=by,
+        action=gettext_noop("Cancelled: %(reason)s"),
+        details={"reason": reason},
+    )
     applications_decline_pending(shift, by=by, reason=reason)
     return shift
 
@@ -177,10 +190,15 @@ def shift_finish(
         if Report.objects.reviewing().filter(day__shift=shift).exists():
             shift.status = Shift.Status.READY_FOR_COMPLETE
             shift.save(update_fields=["status", "updated_at"])
+            action = gettext_noop(
+                "Finishing: it ends when the last report is reviewed."
+            )
+            audit_record(shift, by=by, action=action)
             return shift
     shift.status = Shift.Status.FINISHED
     shift.finished_at = now
     shift.save(update_fields=["status", "finished_at", "updated_at"])
+    audit_record(shift, by=by, action=gettext_noop("Finished."))
     _send_final_messages(shift)
     return shift
 
