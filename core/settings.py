@@ -289,6 +289,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True
 CELERY_TIMEZONE = TIME_ZONE
+# Beat reads its table, which `migrate` fills from core/schedule.py (the one
+# place periodic tasks are declared; no CELERY_BEAT_SCHEDULE).
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # At-least-once delivery: a task is acknowledged after it ran, and re-queued when
 # its worker dies; tasks are written to be safe to run twice.
@@ -516,25 +518,6 @@ OUTBOX_DRAIN_IDLE_SECONDS = env.float("OUTBOX_DRAIN_IDLE_SECONDS", default=5.0)
 TELEGRAM_RATE_HEADROOM = env.float("TELEGRAM_RATE_HEADROOM", default=0.99)
 TELEGRAM_REQUEST_TIMEOUT = env.float("TELEGRAM_REQUEST_TIMEOUT", default=20.0)
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="celery")
-# Beat's DatabaseScheduler copies these into its table on start (editable in the
-# admin); a run not picked up before the next one is due expires.
-CELERY_BEAT_SCHEDULE = {
-    "outbox-drain": {
-        "task": "notifications.tasks.outbox_drain_task",
-        "schedule": 10.0,
-        "options": {"expire_seconds": 10},
-    },
-    "outbox-sweep": {
-        "task": "notifications.tasks.outbox_sweep_task",
-        "schedule": 60.0,
-        "options": {"expire_seconds": 60},
-    },
-    "mailings-dispatch-due": {
-        "task": "notifications.tasks.mailings_dispatch_due_task",
-        "schedule": 30.0,
-        "options": {"expire_seconds": 30},
-    },
-}
 PRIVATE_MEDIA_PERMISSIONS["mailings/"] = "notifications.view_mailing"
 
 # --- Health and error reporting ----------------------------------------------------
