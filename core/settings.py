@@ -517,7 +517,14 @@ OUTBOX_DRAIN_IDLE_SECONDS = env.float("OUTBOX_DRAIN_IDLE_SECONDS", default=5.0)
 # the hard cap, so the pace, not the cap, spaces the sends.
 TELEGRAM_RATE_HEADROOM = env.float("TELEGRAM_RATE_HEADROOM", default=0.99)
 TELEGRAM_REQUEST_TIMEOUT = env.float("TELEGRAM_REQUEST_TIMEOUT", default=20.0)
+# Two queues, a worker for each (Procfile.dev, docker-compose.yml): the sender on
+# its own, since a drain holds its worker slot for up to OUTBOX_DRAIN_MAX_SECONDS
+# and must not hold up the tick, digests or exports on the default queue.
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="celery")
+CELERY_TELEGRAM_QUEUE = env("CELERY_TELEGRAM_QUEUE", default="telegram")
+CELERY_TASK_ROUTES = {
+    "notifications.tasks.outbox_drain_task": {"queue": CELERY_TELEGRAM_QUEUE},
+}
 PRIVATE_MEDIA_PERMISSIONS["mailings/"] = "notifications.view_mailing"
 
 # --- Health and error reporting ----------------------------------------------------

@@ -122,7 +122,7 @@ def deployment(api: FakeTelegramAPI, processes: list[ProductProcess]) -> Deploym
     """
     shared = {"TELEGRAM_API_BASE": api.base_url, "LANGUAGE_CODE": "en"}
     worker = CeleryWorker(env=shared)
-    env = {**shared, "CELERY_QUEUE": worker.queue}
+    env = {**shared, **worker.queues_env}
     tick_pause(every=TICK_EVERY)
     deployment = Deployment(
         worker=worker,

@@ -103,10 +103,16 @@ ADMIN_PAGES = [
 
 
 def _worker_with_beat(env: dict[str, str]) -> CeleryWorker:
-    """A worker running beat, on the default queue: the private Redis serves no one else."""
+    """A worker running beat, on the default queues (those this process sends
+    to): the private Redis serves no one else."""
     # The daily cycle is not under test; its task messages would mix in.
     PeriodicTask.objects.filter(task="moderation.tasks.tick_task").update(enabled=False)
-    return CeleryWorker(env=env, queue=settings.CELERY_TASK_DEFAULT_QUEUE, beat=True)
+    return CeleryWorker(
+        env=env,
+        queue=settings.CELERY_TASK_DEFAULT_QUEUE,
+        telegram_queue=settings.CELERY_TELEGRAM_QUEUE,
+        beat=True,
+    )
 
 
 def _settled(mailing: Mailing) -> bool:
