@@ -1,7 +1,9 @@
 """The sender on a Celery queue of its own: a long drain holds up nothing else."""
 
+import re
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -33,6 +35,25 @@ def test_other_tasks_stay_on_the_default_queue():
     others |= {DIGEST_TASK, "moderation.tasks.export_job_run_task"}
 
     assert {queue_of(task) for task in others} == {"celery"}
+
+
+def test_each_way_of_running_starts_a_worker_for_each_queue():
+    base = Path(settings.BASE_DIR)
+    procfile = dict(
+        line.split(":", 1) for line in (base / "Procfile.dev").read_text().splitlines()
+    )
+    compose = re.findall(
+        r"^\s+command: (.+)$", (base / "docker-compose.yml").read_text(), re.MULTILINE
+    )
+    make_run = (base / "Makefile").read_text().split("procs=", 1)[1].split(";")[0]
+
+    for commands in (list(procfile.values()), compose):
+        workers = [c for c in commands if "celery -A core worker" in c]
+        assert len(workers) == 2
+        assert sum(f"-Q {settings.CELERY_TELEGRAM_QUEUE}" in c for c in workers) == 1
+        assert sum("-Q" not in c for c in workers) == 1  # the default queue
+    assert {"worker", "sender", "beat"} <= set(make_run.strip('"').split())
+    assert "-Q telegram" in procfile["sender"]
 
 
 @pytest.mark.skipif(
