@@ -30,7 +30,12 @@ hold for a single-machine demo.
 from django.conf import settings
 
 from notifications.ratelimit.local import LocalLimiter
-from notifications.ratelimit.lock import DrainLock, FileDrainLock, RedisDrainLock
+from notifications.ratelimit.lock import (
+    DrainLock,
+    FileDrainLock,
+    RedisDrainLock,
+    drain_lock_path,
+)
 from notifications.ratelimit.pace import (
     INFLIGHT_MARK_MS,
     Admission,
@@ -69,8 +74,12 @@ def drain_lock_create(token: str | None = None) -> DrainLock:
     """Return the bot's drain lock: redis-py's Lock when REDIS_URL is set."""
     prefix = limiter_prefix(token or settings.TELEGRAM_BOT_TOKEN)
     if settings.REDIS_URL:
-        return RedisDrainLock(settings.REDIS_URL, prefix=prefix)
-    return FileDrainLock(prefix=prefix)
+        return RedisDrainLock(
+            settings.REDIS_URL,
+            name=f"{prefix}:lock",
+            lease=settings.OUTBOX_DRAIN_LOCK_SECONDS,
+        )
+    return FileDrainLock(drain_lock_path(prefix))
 
 
 def inflight_marked(

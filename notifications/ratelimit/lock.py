@@ -12,7 +12,6 @@ import tempfile
 from pathlib import Path
 from typing import IO, Protocol
 
-from django.conf import settings
 from django.db import connection
 
 
@@ -28,25 +27,21 @@ class DrainLock(Protocol):
 
 
 class RedisDrainLock:
-    def __init__(self, url: str, *, prefix: str) -> None:
+    def __init__(self, url: str, *, name: str, lease: float) -> None:
         import redis.asyncio
 
         self.client = redis.asyncio.Redis.from_url(url)
-        self.lock = self.client.lock(
-            f"{prefix}:lock",
-            timeout=settings.OUTBOX_DRAIN_LOCK_SECONDS,
-            blocking=False,
-        )
+        self.lock = self.client.lock(name, timeout=lease, blocking=False)
 
     async def acquire(self) -> bool:
         return await self.lock.acquire()
 
     async def keep(self) -> bool:
-        from redis.exceptions import LockNotOwnedError
+        from redis.exceptions import LockError
 
         try:
             await self.lock.reacquire()
-        except LockNotOwnedError:
+        except LockError:  # never taken, or lapsed and maybe taken by another
             return False
         return True
 
@@ -62,8 +57,8 @@ class RedisDrainLock:
 
 
 class FileDrainLock:
-    def __init__(self, *, prefix: str) -> None:
-        self.path = _lock_path(prefix)
+    def __init__(self, path: Path) -> None:
+        self.path = path
         self.handle: IO | None = None
 
     async def acquire(self) -> bool:
@@ -86,7 +81,7 @@ class FileDrainLock:
             self.handle = None
 
 
-def _lock_path(prefix: str) -> Path:
+def drain_lock_path(prefix: str) -> Path:
     # Per bot and database: deployments (or test runs) sharing a machine but not
     # a database do not hold each other up.
     database = str(connection.settings_dict["NAME"])
