@@ -18,11 +18,10 @@ from core.audit import (
     fields_changed,
 )
 from core.models import User
+from core.schedule import DIGEST_TASK
 from moderation.exceptions import DigestNoRecipients
 from moderation.insights.digest_message import digest_message
 from moderation.models import DigestSubscription
-
-DIGEST_TASK = "moderation.tasks.digest_send_task"
 
 
 @transaction.atomic
