@@ -17,6 +17,7 @@ from core.cleaners import participant_language
 from core.selectors import participant_by_telegram_id
 from core.services import participant_unblock
 from notifications.services import participant_mark_blocked
+from notifications.texts import staff_wordings_refresh, staff_wordings_refresh_due
 
 logger = logging.getLogger(__name__)
 
@@ -98,8 +99,8 @@ class TextsMiddleware(BaseMiddleware):
     async def __call__(
         self, handler: Handler, event: TelegramObject, data: dict[str, Any]
     ) -> Any:
-        if texts.overrides_stale():
-            await sync_to_async(texts.overrides_refresh)()
+        if staff_wordings_refresh_due():
+            await sync_to_async(staff_wordings_refresh)()
         return await handler(event, data)
 
 

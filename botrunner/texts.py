@@ -1,19 +1,15 @@
 """Every text the bot says, in English and Russian (through gettext).
 
-Handlers reach texts only through `render(name, language, **context)`. Every
-reply that is not a button label is registered as an editable text (key
-"bot_<name>"): staff wording from the admin replaces the default here, read from
-an in-process copy that `overrides_refresh` renews (the bot's middleware calls it
-every `OVERRIDES_MAX_AGE` seconds, outside the event loop).
+Handlers reach texts only through `render(name, language, **context)`. Each is
+registered with the one text renderer (`notifications.texts`) as "bot_<name>";
+every reply that is not a plural or a button label is editable by staff, whose
+wording replaces the default. Rendering never touches the database: the bot's
+middleware renews the process's copy of staff wordings outside the event loop.
 Context values are HTML-escaped (the bot sends HTML), so names and titles typed
 by people cannot break or inject markup; button labels are rendered `plain`.
 """
 
 import html
-import re
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -22,17 +18,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from core import exceptions
-from notifications.messages import texts_register
+from notifications.texts import Plural, text_render, texts_register
 
 LANGUAGES = ("ru", "en")
-
-
-@dataclass(frozen=True, slots=True)
-class Plural:
-    """A text whose wording depends on a number in the context (`count_key`)."""
-
-    count_key: str
-    choose: Callable[[int], str]
 
 
 TEXTS: dict[str, Any] = {
@@ -296,28 +284,6 @@ def language_or_default(language: str | None) -> str:
 
 
 TEMPLATE_PREFIX = "bot_"
-VARIABLE = re.compile(r"\{(\w+)\}")
-OVERRIDES_MAX_AGE = 30.0
-# (key, language) -> staff wording; replaced whole by `overrides_refresh`.
-_overrides: dict[tuple[str, str], str] = {}
-_overrides_loaded_at = float("-inf")
-
-
-def overrides_refresh() -> None:
-    """Reload the staff's wordings of bot texts (sync: it reads the database)."""
-    global _overrides, _overrides_loaded_at
-    from notifications.models import MessageTemplate
-
-    rows = MessageTemplate.objects.filter(key__startswith=TEMPLATE_PREFIX)
-    _overrides = {
-        (key, language): text
-        for key, language, text in rows.values_list("key", "language", "text")
-    }
-    _overrides_loaded_at = time.monotonic()
-
-
-def overrides_stale() -> bool:
-    return time.monotonic() - _overrides_loaded_at > OVERRIDES_MAX_AGE
 
 
 def render(
@@ -328,22 +294,13 @@ def render(
     Context values are HTML-escaped unless `plain` (button labels, which
     Telegram shows as they are).
     """
-    template = TEXTS[name]
-    language = language_or_default(language)
-    with translation.override(language):
-        if isinstance(template, Plural):
-            text = template.choose(int(context[template.count_key]))
-        else:
-            text = str(template)
-        # Lazy values (model choice labels) translate inside the override, too.
-        values = {key: str(value) for key, value in context.items()}
-    if not plain:
-        values = {key: html.escape(value) for key, value in values.items()}
-    override = None if plain else _overrides.get((TEMPLATE_PREFIX + name, language))
-    if override is not None:
-        # Staff wording: only plain {variables}, never str.format's attribute access.
-        return VARIABLE.sub(lambda match: values.get(match[1], match[0]), override)
-    return text.format(**values)
+    return text_render(
+        TEMPLATE_PREFIX + name,
+        language_or_default(language),
+        plain=plain,
+        refresh=False,
+        **context,
+    )
 
 
 def render_error(error: exceptions.DomainError, language: str | None) -> str:
@@ -360,14 +317,15 @@ def variants(name: str) -> frozenset[str]:
     return frozenset(render(name, language, plain=True) for language in LANGUAGES)
 
 
-def _editable_register() -> None:
-    """Register the replies (not button labels: pressed buttons are recognised by them)."""
+def _register() -> None:
+    """Register every text; plurals and button labels (pressed buttons are
+    recognised by them) are not editable."""
     for name, default in TEXTS.items():
-        if isinstance(default, Plural) or name.startswith("button_"):
-            continue
-        with translation.override("en"):
-            variables = tuple(dict.fromkeys(VARIABLE.findall(str(default))))
-        texts_register(TEMPLATE_PREFIX + name, default, variables=variables)
+        texts_register(
+            TEMPLATE_PREFIX + name,
+            default,
+            editable=not (isinstance(default, Plural) or name.startswith("button_")),
+        )
 
 
-_editable_register()
+_register()

@@ -106,6 +106,17 @@ class ReportNotUnderReview(DomainError):
     )
 
 
+class ExportFilterUnknown(DomainError):
+    message = _(
+        "The export cannot filter by “%(parameter)s”; remove that filter from the "
+        "list and export again."
+    )
+
+
+class ExportFilterInvalid(DomainError):
+    message = _("“%(value)s” is not a value the export's filter “%(parameter)s” takes.")
+
+
 # --- Participants (registration in the bot) ------------------------------------
 
 

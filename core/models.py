@@ -8,7 +8,7 @@ from django.contrib.auth.models import AbstractUser, Group
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Case, Q, Subquery, Value, When
+from django.db.models import Case, F, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import formats, timezone
 from django.utils.translation import gettext
@@ -105,6 +105,21 @@ class ParticipantQuerySet(models.QuerySet):
                 Value(PrivacyNotice.FIRST_VERSION),
             )
         )
+
+    def consented(self, state: str) -> "ParticipantQuerySet":
+        """Narrow to those who agreed to the privacy notice in force ("current"),
+        to an earlier version ("earlier") or to none ("none")."""
+        if state == "none":
+            return self.filter(consent_version__isnull=True)
+        if state == "current":
+            return self.with_notice_version().filter(
+                consent_version__gte=F("notice_version")
+            )
+        if state == "earlier":
+            return self.with_notice_version().filter(
+                consent_version__lt=F("notice_version")
+            )
+        raise ValueError(state)
 
 
 class Role(Group):

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources
 
 from core.models import Application, Membership, Participant, Task
+from moderation import export_filters as filters
 from moderation.models import MailingDelivery, Report
 
 
@@ -40,10 +41,16 @@ def model_field(model: type[models.Model], path: str) -> models.Field | None:
 
 
 class ExportResource(resources.ModelResource):
-    """A resource whose export is streamed; `personal_data` needs its permission."""
+    """A resource whose export is streamed; `personal_data` needs its permission.
+
+    `list_filters` and `search_fields` are what the export accepts of its admin
+    list's filters and search (see `moderation.export_filters`).
+    """
 
     personal_data = True
     name = ""
+    list_filters: dict[str, filters.ExportFilter] = {}
+    search_fields: list[str] = []
 
     @classmethod
     def get_display_name(cls) -> str:
@@ -67,6 +74,15 @@ class ExportResource(resources.ModelResource):
 class ParticipantResource(ExportResource):
     name = "participants"
     verbose_name = Participant._meta.verbose_name_plural
+
+    list_filters = {
+        **filters.choices("language"),
+        **filters.choices("is_test"),
+        "consent": lambda participants, state: participants.consented(state),
+        **filters.date_range("created_at"),
+        **filters.all_values("city"),
+    }
+    search_fields = ["last_name", "first_name", "phone", "telegram_username", "city"]
 
     class Meta:
         model = Participant
@@ -96,6 +112,17 @@ class ApplicationResource(ExportResource):
     shift = ExportField("shift__title", "shift", _("shift"))
     reviewed_by = ExportField("reviewed_by__username", "reviewed_by", _("reviewed by"))
 
+    list_filters = {
+        **filters.choices("status"),
+        **filters.related("shift"),
+        **filters.date_range("created_at"),
+    }
+    search_fields = ["participant__last_name", "participant__first_name"]
+
+    def get_queryset(self) -> models.QuerySet:
+        # The list's default order (ApplicationAdmin.ordering).
+        return super().get_queryset().order_by("-id")
+
     class Meta:
         model = Application
         fields = [
@@ -120,6 +147,13 @@ class MembershipResource(ExportResource):
     first_name = ExportField("participant__first_name", "first_name")
     city = ExportField("participant__city", "city")
     shift = ExportField("shift__title", "shift", _("shift"))
+
+    list_filters = {**filters.choices("status"), **filters.related("shift")}
+    search_fields = ["participant__last_name", "participant__first_name"]
+
+    def get_queryset(self) -> models.QuerySet:
+        # The list's default order (MembershipAdmin.ordering), without a join.
+        return super().get_queryset().order_by("-points", "-id")
 
     class Meta:
         model = Membership
@@ -147,6 +181,22 @@ class ReportResource(ExportResource):
     task = ExportField("day__task__title", "task", _("task"))
     reviewed_by = ExportField("reviewed_by__username", "reviewed_by", _("reviewed by"))
 
+    list_filters = {
+        **filters.choices("status"),
+        **filters.related("day__shift"),
+        **filters.date_range("day__date"),
+        **filters.related("day__task"),
+        **filters.related("reviewed_by"),
+    }
+    search_fields = [
+        "membership__participant__last_name",
+        "membership__participant__first_name",
+    ]
+
+    def get_queryset(self) -> models.QuerySet:
+        # The list's default order (ReportAdmin.get_ordering), an index scan.
+        return super().get_queryset().order_by("-id")
+
     class Meta:
         model = Report
         fields = [
@@ -171,6 +221,9 @@ class TaskResource(ExportResource):
     personal_data = False
     verbose_name = Task._meta.verbose_name_plural
 
+    list_filters = filters.choices("is_archived")
+    search_fields = ["title", "description"]
+
     class Meta:
         model = Task
         fields = ["id", "title", "description", "is_archived", "created_at"]
@@ -182,6 +235,12 @@ class MailingDeliveryResource(ExportResource):
     verbose_name = MailingDelivery._meta.verbose_name_plural
     last_name = ExportField("participant__last_name", "last_name")
     first_name = ExportField("participant__first_name", "first_name")
+
+    list_filters = {
+        **filters.choices("status"),
+        **filters.date_periods("created_at"),
+    }
+    search_fields = ["participant__last_name"]
 
     class Meta:
         model = MailingDelivery

@@ -8,4 +8,8 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the outbox's readiness check with core's.
-        from notifications import health  # noqa: F401
+        # Connects the renewal of the staff wordings' copy and the texts' check.
+        from notifications import (
+            health,  # noqa: F401
+            texts,  # noqa: F401
+        )

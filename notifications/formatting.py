@@ -59,16 +59,19 @@ def html_escape(value: Any) -> str:
     return html.escape(str(value), quote=False)
 
 
-def template_fill(template: str, context: dict[str, Any]) -> str:
-    """Fill `{variable}`s of a text with escaped values; unknown ones stay as written.
+def template_fill(
+    template: str, context: dict[str, Any], *, escape: bool = True
+) -> str:
+    """Fill `{variable}`s of a text with values; unknown ones stay as written.
 
-    Deliberately not `str.format`: staff text must not reach attributes such as
-    `{name.__class__}`.
+    Values are HTML-escaped unless `escape` is false (texts Telegram shows as
+    they are, such as button labels). The one way every text is filled, default
+    or staff-written: deliberately not `str.format`, so staff text cannot reach
+    attributes such as `{name.__class__}`.
     """
+    value = html_escape if escape else str
     return VARIABLE.sub(
-        lambda match: (
-            html_escape(context[match[1]]) if match[1] in context else match[0]
-        ),
+        lambda match: value(context[match[1]]) if match[1] in context else match[0],
         template,
     )
 

@@ -7,6 +7,7 @@ from core import roles
 from core.cache import OutageTolerantRedisCache
 from core.celery import broker_outage
 from notifications.sender import redis_outage
+from notifications.texts import staff_wordings_forget
 from tests.browser.gate import BrowserGate
 from tests.factories import UserFactory
 from tests.fakes.telegram_api import FakeTelegramAPI
@@ -20,10 +21,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(autouse=True)
 def _cache_cleared():
-    """Each test starts with an empty cache (Redis outlives a test)."""
+    """Each test starts with an empty cache (Redis outlives a test), and with no
+    copy of staff wordings (a rolled-back test's wording could be in it)."""
     cache.clear()
+    staff_wordings_forget()
     yield
     cache.clear()
+    staff_wordings_forget()
 
 
 @pytest.fixture(autouse=True)

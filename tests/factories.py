@@ -1,7 +1,6 @@
 import datetime as dt
 
 import factory
-from django.apps import apps as django_apps
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
@@ -14,7 +13,6 @@ from core.models import (
     Task,
     User,
 )
-from core.roles import sync_roles
 from core.services import shift_create
 from moderation.models import Report, Submission
 
@@ -33,9 +31,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def role(self, create: bool, extracted: str | None, **kwargs) -> None:
         if create and extracted:
-            if not Group.objects.filter(name=extracted).exists():
-                # Transactional tests flush the roles the migration made.
-                sync_roles(django_apps)
+            # The roles are there after migrate, and again after each flush of a
+            # transactional test (core.roles, a post_migrate receiver).
             self.groups.add(Group.objects.get(name=extracted))
 
 

@@ -27,7 +27,6 @@ from core.cleaners import (
 from core.exceptions import DomainError
 from core.models import Participant, PhoneConflict, PrivacyNotice, Task
 from core.paginators import EstimatedCountPaginator
-from core.selectors import privacy_notice_current
 from core.services import privacy_notice_update
 
 
@@ -96,14 +95,9 @@ class ConsentFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset: QuerySet) -> QuerySet:
-        if self.value() == "none":
-            return queryset.filter(consent_version__isnull=True)
-        if self.value() not in ("current", "earlier"):
+        if self.value() not in ("current", "earlier", "none"):
             return queryset
-        version = privacy_notice_current().version
-        if self.value() == "current":
-            return queryset.filter(consent_version__gte=version)
-        return queryset.filter(consent_version__lt=version)
+        return queryset.consented(self.value())
 
 
 @admin.register(Participant)

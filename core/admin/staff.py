@@ -111,7 +111,7 @@ class RoleAdmin(PermissionLabelsMixin, BaseGroupAdmin, ModelAdmin):
     def _is_built_in(self, role: Role | None) -> bool:
         # core.roles finds its roles by their stored (English) names, so those
         # are shown translated and cannot be renamed.
-        return role is not None and role.name in roles.ROLE_PERMISSIONS
+        return role is not None and role.name in roles.ROLES
 
     @admin.display(description=_("name"))
     def shown_name(self, role: Role) -> str:

@@ -4,8 +4,6 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from core.roles import sync_roles
-
 
 def privacy_notice_create(apps, schema_editor):
     """Start with version 1 of the notice, for staff to add its link."""
@@ -16,9 +14,6 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0007_heartbeat'),
-        # The roles are synced below: every app's models must exist by then.
-        ('moderation', '0006_tick_periodic_task'),
-        ('notifications', '0005_mailing_help_text'),
     ]
 
     operations = [
@@ -67,5 +62,4 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(privacy_notice_create, migrations.RunPython.noop),
-        migrations.RunPython(sync_roles, migrations.RunPython.noop),
     ]

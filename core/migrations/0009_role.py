@@ -3,17 +3,12 @@
 import django.contrib.auth.models
 from django.db import migrations
 
-from core.roles import sync_roles
-
 
 class Migration(migrations.Migration):
 
     dependencies = [
         ('auth', '0012_alter_user_first_name_max_length'),
         ('core', '0008_participant_consent'),
-        # Every model's permissions exist, for the Administrator role ("*").
-        ('moderation', '0006_tick_periodic_task'),
-        ('notifications', '0005_mailing_help_text'),
     ]
 
     operations = [
@@ -34,6 +29,4 @@ class Migration(migrations.Migration):
                 ('objects', django.contrib.auth.models.GroupManager()),
             ],
         ),
-        # Administrators get the permissions of the new admin page for roles.
-        migrations.RunPython(sync_roles, migrations.RunPython.noop),
     ]

@@ -4,15 +4,13 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import RangeDateFilter
 from unfold.decorators import action, display
 
-from core.admin_actions import apply_service
+from core.admin_actions import ReasonForm, ServiceActionsMixin
 from core.admin_wording import ModelAdmin
 from core.models import Application
 from moderation.admin.exports import StreamingExportMixin
@@ -24,16 +22,20 @@ from moderation.services import (
 )
 
 
-class DeclineForm(forms.Form):
+class DeclineForm(ReasonForm):
+    submitted_field = "reason"
     reason = forms.CharField(
         label=_("Reason (sent to the participant)"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=1000,
     )
 
+    def reason_for(self, application: Application) -> str:
+        return self.cleaned_data["reason"]
+
 
 @admin.register(Application)
-class ApplicationAdmin(StreamingExportMixin, ModelAdmin):
+class ApplicationAdmin(ServiceActionsMixin, StreamingExportMixin, ModelAdmin):
     resource_classes = [ApplicationResource]
     list_display = ["participant", "shift", "show_status", "created_at", "reviewed_by"]
     list_filter = ["status", "shift", ("created_at", RangeDateFilter)]
@@ -67,7 +69,7 @@ class ApplicationAdmin(StreamingExportMixin, ModelAdmin):
         description=_("Approve selected applications"), permissions=["change"]
     )
     def approve_selected(self, request, queryset) -> None:
-        apply_service(request, queryset, application_approve)
+        self.apply_service(request, queryset, application_approve)
 
     @admin.action(
         description=_("Decline selected applications…"), permissions=["change"]
@@ -77,15 +79,7 @@ class ApplicationAdmin(StreamingExportMixin, ModelAdmin):
 
     @action(description=_("Approve"), url_path="approve", permissions=["change"])
     def approve_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        if request.method == "POST":
-            apply_service(
-                request,
-                [get_object_or_404(Application, pk=object_id)],
-                application_approve,
-            )
-        return HttpResponseRedirect(
-            reverse("admin:core_application_change", args=[object_id])
-        )
+        return self.confirm_service(request, object_id, application_approve)
 
     @action(description=_("Decline"), url_path="decline", permissions=["change"])
     def decline_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -95,27 +89,13 @@ class ApplicationAdmin(StreamingExportMixin, ModelAdmin):
         )
 
     def _decline(self, request, queryset) -> HttpResponse | None:
-        """Ask for the reason on an intermediate page, then decline with it."""
         if not self.has_change_permission(request):
             raise PermissionDenied
-        form = DeclineForm(request.POST if "reason" in request.POST else None)
-        if form.is_valid():
-            apply_service(
-                request,
-                queryset,
-                application_decline,
-                reason=form.cleaned_data["reason"],
-            )
-            return None
-        return TemplateResponse(
+        return self.reason_service(
             request,
-            "admin/core/application/decline.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": gettext("Decline applications"),
-                "form": form,
-                "applications": queryset.select_related("participant", "shift"),
-                "opts": self.model._meta,
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-            },
+            queryset.select_related("participant", "shift"),
+            application_decline,
+            form_class=DeclineForm,
+            template="admin/core/application/decline.html",
+            title=gettext("Decline applications"),
         )

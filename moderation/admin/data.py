@@ -10,7 +10,6 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportMixin
@@ -19,7 +18,7 @@ from unfold.contrib.import_export.forms import ImportForm
 from unfold.decorators import action
 
 from core import admin as core_admin
-from core.admin_actions import confirm_then_apply
+from core.admin_actions import ServiceActionsMixin
 from core.models import Participant, Task
 from moderation.admin.exports import StreamingExportMixin
 from moderation.imports import ParticipantImportResource, TaskImportResource
@@ -82,7 +81,10 @@ class CheckedImportMixin(ImportMixin):
 
 @admin.register(Participant)
 class ParticipantAdmin(
-    CheckedImportMixin, StreamingExportMixin, core_admin.ParticipantAdmin
+    ServiceActionsMixin,
+    CheckedImportMixin,
+    StreamingExportMixin,
+    core_admin.ParticipantAdmin,
 ):
     resource_classes = [ParticipantResource]
     import_resource_classes = [ParticipantImportResource]
@@ -90,10 +92,9 @@ class ParticipantAdmin(
 
     @action(description=_("Erase participant"), url_path="erase", permissions=["erase"])
     def erase_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        return confirm_then_apply(
-            self,
+        return self.confirm_service(
             request,
-            get_object_or_404(Participant, pk=object_id),
+            object_id,
             participant_erase,
             warning=gettext(
                 "Their names, date of birth, city, phone and Telegram account, "

@@ -1,13 +1,11 @@
 """Email digests: who gets the statistics, how often; and "send now"."""
 
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from unfold.decorators import action
 
-from core.admin_actions import apply_service
+from core.admin_actions import ServiceActionsMixin
 from core.admin_wording import ModelAdmin
 from moderation.models import DigestSubscription
 from moderation.services.digests import (
@@ -18,7 +16,7 @@ from moderation.services.digests import (
 
 
 @admin.register(DigestSubscription)
-class DigestSubscriptionAdmin(ModelAdmin):
+class DigestSubscriptionAdmin(ServiceActionsMixin, ModelAdmin):
     list_display = [
         "title",
         "shift",
@@ -63,16 +61,8 @@ class DigestSubscriptionAdmin(ModelAdmin):
 
     @admin.action(description=_("Send selected digests now"), permissions=["change"])
     def send_now_selected(self, request, queryset) -> None:
-        apply_service(request, queryset, digest_send)
+        self.apply_service(request, queryset, digest_send)
 
     @action(description=_("Send now"), url_path="send-now", permissions=["change"])
     def send_now_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        if request.method == "POST":
-            apply_service(
-                request,
-                [get_object_or_404(DigestSubscription, pk=object_id)],
-                digest_send,
-            )
-        return HttpResponseRedirect(
-            reverse("admin:moderation_digestsubscription_change", args=[object_id])
-        )
+        return self.confirm_service(request, object_id, digest_send)

@@ -15,6 +15,7 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -26,10 +27,11 @@ from unfold.contrib.import_export.forms import SelectableFieldsExportForm
 from unfold.decorators import display
 
 from core.admin_wording import ModelAdmin
+from core.exceptions import DomainError
 from moderation import exports
 from moderation.models import ExportJob, MailingDelivery
-from moderation.resources import MailingDeliveryResource
-from moderation.services.exports import export_job_create
+from moderation.resources import ExportResource, MailingDeliveryResource
+from moderation.services.exports import export_job_create, export_queryset
 
 PERSONAL_DATA_PERMISSION = "core.export_personal_data"
 JOB_COLOURS = {
@@ -70,8 +72,11 @@ def can_export(user, resource_classes) -> bool:
 class StreamingExportMixin(ExportMixin):
     """Export the filtered list through `moderation.exports`, never a Dataset.
 
-    Up to `EXPORT_INLINE_MAX_ROWS` rows are streamed in the response; larger
-    exports become an `ExportJob` for a Celery worker, downloaded when done.
+    The export view is import-export's form and page; its answer is ours: up to
+    `EXPORT_INLINE_MAX_ROWS` rows are streamed in the response, larger exports
+    become an `ExportJob` for a Celery worker, downloaded when done. Either way
+    the rows come from `export_queryset`, the list's filters read by the
+    resource's declarations.
     """
 
     export_form_class = ExportForm
@@ -82,19 +87,50 @@ class StreamingExportMixin(ExportMixin):
             request.user, self.get_export_resource_classes(request)
         )
 
-    def _do_file_export(self, file_format, request, queryset, export_form=None):
-        resource_class = self.choose_export_resource_class(export_form, request)
-        selected = self.get_export_resource_fields_from_form(export_form) or []
-        extension = file_format.get_extension()
+    def export_action(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+        formats = self.get_export_formats()
+        form = self.get_export_form_class()(
+            formats,
+            self.get_export_resource_classes(request),
+            data=request.POST or None,
+        )
+        if form.is_valid():
+            file_format = formats[int(form.cleaned_data["format"])]()
+            try:
+                return self.export_response(
+                    request,
+                    self.choose_export_resource_class(form, request),
+                    extension=file_format.get_extension(),
+                    selected=self.get_export_resource_fields_from_form(form) or [],
+                )
+            except DomainError as error:
+                messages.error(request, str(error))
+        context = self.init_request_context_data(request, form)
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, [self.export_template_name], context=context)
+
+    def export_response(
+        self,
+        request: HttpRequest,
+        resource_class: type[ExportResource],
+        *,
+        extension: str,
+        selected: list[str],
+    ) -> HttpResponse:
+        """Stream the list's export, or queue it as a job when it is large."""
+        query_string = request.GET.urlencode()
+        resource = resource_class(**self.get_export_resource_kwargs(request))
+        queryset = export_queryset(resource, query_string)
         limit = settings.EXPORT_INLINE_MAX_ROWS
         if queryset.order_by()[: limit + 1].count() > limit:
             job = export_job_create(
                 by=request.user,
-                model=self.model,
                 resource=resource_class.name,
                 file_format=extension,
                 fields=selected,
-                query_string=request.GET.urlencode(),
+                query_string=query_string,
             )
             messages.info(
                 request,
@@ -108,7 +144,7 @@ class StreamingExportMixin(ExportMixin):
             )
         filename = f"{resource_class.name}-{timezone.localdate():%Y-%m-%d}.{extension}"
         return inline_export(
-            resource_class(),
+            resource,
             queryset,
             extension=extension,
             selected=selected,

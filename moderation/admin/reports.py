@@ -17,7 +17,7 @@ from unfold.contrib.filters.admin import (
 )
 from unfold.decorators import display
 
-from core.admin_actions import apply_service
+from core.admin_actions import ServiceActionsMixin
 from core.admin_links import PermittedLinksMixin
 from core.admin_wording import ModelAdmin
 from core.paginators import EstimatedCountPaginator
@@ -40,7 +40,11 @@ def _latest_submission() -> QuerySet:
 
 @admin.register(Report)
 class ReportAdmin(
-    PermittedLinksMixin, ReviewViewsMixin, StreamingExportMixin, ModelAdmin
+    PermittedLinksMixin,
+    ReviewViewsMixin,
+    ServiceActionsMixin,
+    StreamingExportMixin,
+    ModelAdmin,
 ):
     resource_classes = [ReportResource]
     list_display = [
@@ -238,7 +242,7 @@ class ReportAdmin(
 
     @admin.action(description=_("Approve selected reports"), permissions=["review"])
     def approve_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        apply_service(request, queryset, report_approve)
+        self.apply_service(request, queryset, report_approve)
 
     @admin.action(description=_("Decline selected reports…"), permissions=["review"])
     def decline_selected(

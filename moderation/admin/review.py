@@ -5,22 +5,20 @@ import copy
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from core.admin_actions import apply_service
-from core.models import Participant
+from core.admin_actions import ReasonForm
 from moderation.models import Report, Submission
 from moderation.services import (
     report_approve,
@@ -39,8 +37,10 @@ CANNED_REASONS = {
 }
 
 
-class ReportDeclineForm(forms.Form):
+class ReportDeclineForm(ReasonForm):
     """A canned reason, a reason in the moderator's words, or both."""
+
+    submitted_field = "decline"
 
     canned = forms.ChoiceField(
         label=_("Reason"),
@@ -63,8 +63,9 @@ class ReportDeclineForm(forms.Form):
             raise ValidationError(_("Choose a reason or write one."))
         return data
 
-    def reason_for(self, participant: Participant) -> str:
-        """Return the reason as it is sent to `participant`."""
+    def reason_for(self, report: Report) -> str:
+        """Return the reason as it is sent to the report's participant."""
+        participant = report.membership.participant
         parts = []
         if self.cleaned_data["canned"]:
             with translation.override(participant.language):
@@ -184,7 +185,7 @@ class ReviewViewsMixin:
         if request.method != "POST":
             return HttpResponseRedirect(self._open(request, report))
         following = self._following(request, report)
-        apply_service(request, [report], report_approve)
+        self.apply_service(request, [report], report_approve)
         return HttpResponseRedirect(
             self._back(request) or self._open(request, following)
         )
@@ -261,34 +262,11 @@ class ReviewViewsMixin:
         """Decline with the reason chosen; ask for it on a page of its own first."""
         if not self.has_review_permission(request):
             raise PermissionDenied
-        form = ReportDeclineForm(request.POST if "decline" in request.POST else None)
-        if form.is_valid():
-
-            def decline(report: Report, *, by: Any) -> Report:
-                return report_decline(
-                    report,
-                    by=by,
-                    reason=form.reason_for(report.membership.participant),
-                )
-
-            apply_service(
-                request,
-                queryset.select_related("membership__participant"),
-                decline,
-            )
-            return None
-        return TemplateResponse(
+        return self.reason_service(
             request,
-            "admin/moderation/report/decline.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": gettext("Decline reports"),
-                "form": form,
-                "reports": queryset.select_related(
-                    "membership__participant", "day__task"
-                ),
-                "opts": self.model._meta,
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-                "media": self.media,
-            },
+            queryset.select_related("membership__participant", "day__task"),
+            report_decline,
+            form_class=ReportDeclineForm,
+            template="admin/moderation/report/decline.html",
+            title=gettext("Decline reports"),
         )

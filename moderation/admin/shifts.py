@@ -6,10 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -17,7 +14,7 @@ from unfold.admin import TabularInline
 from unfold.decorators import action, display
 from unfold.widgets import UnfoldAdminSelect2Widget
 
-from core.admin_actions import apply_service
+from core.admin_actions import ServiceActionsMixin
 from core.admin_wording import ModelAdmin
 from core.exceptions import DomainError
 from core.models import Shift, ShiftDay
@@ -121,7 +118,7 @@ class ShiftForm(forms.ModelForm):
 
 
 @admin.register(Shift)
-class ShiftAdmin(ShiftStatisticsMixin, ModelAdmin):
+class ShiftAdmin(ShiftStatisticsMixin, ServiceActionsMixin, ModelAdmin):
     form = ShiftForm
     inlines = [ShiftDayInline]
     list_display = ["title", "show_status", "start_date", "end_date", "time_zone"]
@@ -172,29 +169,29 @@ class ShiftAdmin(ShiftStatisticsMixin, ModelAdmin):
 
     @admin.action(description=_("Start selected shifts"), permissions=["change"])
     def start_selected(self, request, queryset) -> None:
-        apply_service(request, queryset, shift_start)
+        self.apply_service(request, queryset, shift_start)
 
     @admin.action(description=_("Cancel selected shifts"), permissions=["change"])
     def cancel_selected(self, request, queryset) -> None:
-        apply_service(request, queryset, shift_cancel, reason=_cancel_reason())
+        self.apply_service(request, queryset, shift_cancel, reason=_cancel_reason())
 
     @admin.action(description=_("Finish selected shifts"), permissions=["change"])
     def finish_selected(self, request, queryset) -> None:
-        apply_service(request, queryset, shift_finish)
+        self.apply_service(request, queryset, shift_finish)
 
     @action(description=_("Start"), url_path="start", permissions=["shift_start"])
     def start_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        return self._detail_service(request, object_id, shift_start)
+        return self.confirm_service(request, object_id, shift_start)
 
     @action(description=_("Cancel"), url_path="cancel", permissions=["shift_cancel"])
     def cancel_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        return self._detail_service(
+        return self.confirm_service(
             request, object_id, shift_cancel, reason=_cancel_reason()
         )
 
     @action(description=_("Finish"), url_path="finish", permissions=["shift_finish"])
     def finish_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        return self._detail_service(request, object_id, shift_finish)
+        return self.confirm_service(request, object_id, shift_finish)
 
     # Detail buttons show only where the shift's status allows the step.
     def has_shift_start_permission(self, request, object_id=None) -> bool:
@@ -211,26 +208,6 @@ class ShiftAdmin(ShiftStatisticsMixin, ModelAdmin):
             return False
         shift = Shift.objects.filter(pk=object_id).first() if object_id else None
         return shift is not None and predicate(shift)
-
-    def _detail_service(self, request, object_id, service, **kwargs) -> HttpResponse:
-        if request.method != "POST":
-            # State changes only on POST; a GET (a prefetched link) changes nothing.
-            return TemplateResponse(
-                request,
-                "admin/confirm_action.html",
-                {
-                    **self.admin_site.each_context(request),
-                    "title": gettext("Are you sure?"),
-                    "object": get_object_or_404(Shift, pk=object_id),
-                    "opts": self.model._meta,
-                },
-            )
-        apply_service(
-            request, [get_object_or_404(Shift, pk=object_id)], service, **kwargs
-        )
-        return HttpResponseRedirect(
-            reverse("admin:core_shift_change", args=[object_id])
-        )
 
 
 def _cancel_reason() -> str:

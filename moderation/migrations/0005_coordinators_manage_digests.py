@@ -1,12 +1,12 @@
 from django.db import migrations
 
-from core.roles import sync_roles
-
 
 class Migration(migrations.Migration):
+    # Once gave coordinators the digest permissions; roles are now made after
+    # every migrate (core.roles). Kept, empty, for the migrations after it.
     dependencies = [
         ("core", "0002_staff_roles"),
         ("moderation", "0004_digest_subscriptions"),
     ]
 
-    operations = [migrations.RunPython(sync_roles, migrations.RunPython.noop)]
+    operations = []

@@ -16,9 +16,9 @@ from core.exceptions import (
 )
 from core.models import Application, Membership, Participant, Shift, User
 from moderation.models import Report
-from notifications.messages import message_render
 from notifications.models import OutboxMessage
 from notifications.services import message_enqueue
+from notifications.texts import message_render
 
 
 def shift_open_for_registration(now: dt.datetime | None = None) -> Shift:

@@ -21,9 +21,9 @@ from django.utils import timezone
 from core.models import Membership, Participant, Shift, ShiftDay, User
 from moderation.models import Report
 from moderation.services.shifts import lock_shift, reports_skip_unsent
-from notifications.messages import message_render
 from notifications.models import OutboxMessage
-from notifications.services import message_enqueue
+from notifications.services import message_enqueue, messages_enqueue
+from notifications.texts import message_render
 
 # Callback data of the day's task keyboard, answered by the bot.
 CALLBACK_SKIP = "skip"
@@ -96,22 +96,27 @@ def _reports_create(day: ShiftDay, status: str) -> None:
 
 def _tasks_send(day: ShiftDay) -> None:
     task = day.task
-    for report in Report.objects.waiting_from_active_members(day):
-        participant = report.membership.participant
-        message_enqueue(
-            participant,
-            kind=OutboxMessage.Kind.TASK,
-            dedupe_key=f"day:{day.shift_id}:{day.date}:{report.membership_id}",
-            text=message_render(
-                "day_task",
-                participant,
-                day=day.number,
-                task=task.title,
-                description=task.description,
-            ),
-            photo=task.image.name if task.image else "",
-            buttons=task_keyboard(participant),
-        )
+    messages_enqueue(
+        [
+            OutboxMessage(
+                participant=report.membership.participant,
+                kind=OutboxMessage.Kind.TASK,
+                dedupe_key=f"day:{day.shift_id}:{day.date}:{report.membership_id}",
+                text=message_render(
+                    "day_task",
+                    report.membership.participant,
+                    day=day.number,
+                    task=task.title,
+                    description=task.description,
+                    date=day.date.strftime("%d.%m.%Y"),
+                    shift=day.shift.title,
+                ),
+                photo=task.image.name if task.image else "",
+                buttons=task_keyboard(report.membership.participant),
+            )
+            for report in Report.objects.waiting_from_active_members(day)
+        ]
+    )
 
 
 def members_exclude_due(shift: Shift, *, now: dt.datetime) -> list[Membership]:
@@ -166,6 +171,7 @@ def membership_exclude(
             participant,
             skipped=skipped,
             shift=membership.shift.title,
+            points=membership.points,
         ),
     )
     return membership
@@ -197,15 +203,23 @@ def reminders_send(shift: Shift, *, now: dt.datetime | None = None) -> int:
         return 0
     reminded = 0
     if day.opened_at < remind_at:
-        for report in Report.objects.waiting_from_active_members(day):
-            participant = report.membership.participant
-            message_enqueue(
-                participant,
+        messages = [
+            OutboxMessage(
+                participant=report.membership.participant,
                 kind=OutboxMessage.Kind.REMINDER,
                 dedupe_key=f"reminder:{shift.pk}:{day.date}:{report.membership_id}",
-                text=message_render("reminder", participant, task=day.task.title),
+                text=message_render(
+                    "reminder",
+                    report.membership.participant,
+                    task=day.task.title,
+                    day=day.number,
+                    shift=day.shift.title,
+                ),
             )
-            reminded += 1
+            for report in Report.objects.waiting_from_active_members(day)
+        ]
+        messages_enqueue(messages)
+        reminded = len(messages)
     day.reminded_at = now
     day.save(update_fields=["reminded_at"])
     return reminded

@@ -10,9 +10,9 @@ from core.exceptions import ReasonRequired, ReportNotUnderReview
 from core.models import Membership, Shift, User
 from moderation.models import Report, Submission
 from moderation.services.shifts import shift_finish
-from notifications.messages import message_render
 from notifications.models import OutboxMessage
 from notifications.services import message_enqueue
+from notifications.texts import message_render
 
 
 def _lock_reviewing(report: Report) -> Report:
@@ -98,6 +98,8 @@ def report_approve(
             participant,
             day=report.day.number,
             points=membership.points,
+            task=report.day.task.title,
+            shift=report.day.shift.title,
         ),
     )
     _finish_if_last(report.day.shift, by=by, now=now)
@@ -134,6 +136,8 @@ def report_decline(
             day=report.day.number,
             reason=reason,
             attempts_left=report_attempts_left(report),
+            task=report.day.task.title,
+            shift=shift.title,
         ),
     )
     _finish_if_last(shift, by=by, now=now)

@@ -9,9 +9,10 @@ from core.exceptions import ShiftNotOver, ShiftWrongStatus
 from core.models import Shift, User
 from moderation.models import Report
 from moderation.services.applications import applications_decline_pending
-from notifications.messages import message_render, template_fill
+from notifications.formatting import template_fill
 from notifications.models import OutboxMessage
 from notifications.services import message_enqueue
+from notifications.texts import message_render
 
 
 def lock_shift(shift: Shift, *expected: Shift.Status) -> Shift:

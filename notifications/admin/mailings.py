@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.decorators import action, display
 
-from core.admin_actions import apply_service
+from core.admin_actions import ServiceActionsMixin
 from core.admin_wording import ModelAdmin
 from core.exceptions import DomainError
 from core.services import user_telegram_chat_set
@@ -44,7 +44,7 @@ MAILING_COLOURS = {
 
 
 @admin.register(Mailing)
-class MailingAdmin(MailingLiveViews, ModelAdmin):
+class MailingAdmin(MailingLiveViews, ServiceActionsMixin, ModelAdmin):
     form = MailingForm
     list_display = [
         "title",
@@ -217,49 +217,49 @@ class MailingAdmin(MailingLiveViews, ModelAdmin):
         description=_("Send / schedule selected mailings"), permissions=["schedule"]
     )
     def schedule_selected(self, request, queryset) -> None:
-        apply_service(request, queryset, mailing_schedule)
+        self.apply_service(request, queryset, mailing_schedule)
 
     @admin.action(description=_("Pause selected mailings"), permissions=["pause"])
     def pause_selected(self, request, queryset) -> None:
-        apply_service(request, queryset, mailing_pause)
+        self.apply_service(request, queryset, mailing_pause)
 
     @admin.action(description=_("Resume selected mailings"), permissions=["resume"])
     def resume_selected(self, request, queryset) -> None:
-        apply_service(request, queryset, mailing_resume)
+        self.apply_service(request, queryset, mailing_resume)
 
     @admin.action(description=_("Cancel selected mailings"), permissions=["cancel"])
     def cancel_selected(self, request, queryset) -> None:
-        apply_service(request, queryset, mailing_cancel)
+        self.apply_service(request, queryset, mailing_cancel)
 
     @admin.action(
         description=_("Duplicate selected mailings"), permissions=["duplicate"]
     )
     def duplicate_selected(self, request, queryset) -> None:
-        apply_service(request, queryset, mailing_duplicate)
+        self.apply_service(request, queryset, mailing_duplicate)
 
     @action(
         description=_("Send / schedule"), url_path="schedule", permissions=["schedule"]
     )
     def schedule_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        return self._detail_service(request, object_id, mailing_schedule)
+        return self.confirm_service(request, object_id, mailing_schedule)
 
     @action(description=_("Pause"), url_path="pause", permissions=["pause"])
     def pause_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        return self._detail_service(request, object_id, mailing_pause)
+        return self.confirm_service(request, object_id, mailing_pause)
 
     @action(description=_("Resume"), url_path="resume", permissions=["resume"])
     def resume_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        return self._detail_service(request, object_id, mailing_resume)
+        return self.confirm_service(request, object_id, mailing_resume)
 
     @action(description=_("Cancel"), url_path="cancel", permissions=["cancel"])
     def cancel_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        return self._detail_service(request, object_id, mailing_cancel)
+        return self.confirm_service(request, object_id, mailing_cancel)
 
     @action(description=_("Duplicate"), url_path="duplicate", permissions=["duplicate"])
     def duplicate_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         mailing = get_object_or_404(Mailing, pk=object_id)
         if request.method != "POST":
-            return self._confirm(request, mailing)
+            return self.confirm_page(request, mailing)
         copy = mailing_duplicate(mailing, by=request.user)
         messages.success(request, gettext("A new draft was made from the mailing."))
         return HttpResponseRedirect(
@@ -300,26 +300,4 @@ class MailingAdmin(MailingLiveViews, ModelAdmin):
                 "form": form,
                 "opts": self.model._meta,
             },
-        )
-
-    def _confirm(self, request: HttpRequest, mailing: Mailing) -> HttpResponse:
-        # State changes only on POST; a GET (a prefetched link) changes nothing.
-        return TemplateResponse(
-            request,
-            "admin/confirm_action.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": gettext("Are you sure?"),
-                "object": mailing,
-                "opts": self.model._meta,
-            },
-        )
-
-    def _detail_service(self, request, object_id, service) -> HttpResponse:
-        mailing = get_object_or_404(Mailing, pk=object_id)
-        if request.method != "POST":
-            return self._confirm(request, mailing)
-        apply_service(request, [mailing], service)
-        return HttpResponseRedirect(
-            reverse("admin:notifications_mailing_change", args=[object_id])
         )

@@ -8,7 +8,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from unfold.decorators import action, display
 
-from core.admin_actions import apply_service
+from core.admin_actions import ServiceActionsMixin
 from core.admin_wording import ModelAdmin
 from notifications.models import OutboxMessage
 from notifications.services import message_confirm_delivered, message_requeue
@@ -28,7 +28,7 @@ ATTENTION = ("pending", "sending", "in_doubt", "failed")
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(ModelAdmin):
+class OutboxMessageAdmin(ServiceActionsMixin, ModelAdmin):
     list_display = [
         "recipient",
         "kind",
@@ -125,11 +125,11 @@ class OutboxMessageAdmin(ModelAdmin):
         permissions=["resolve"],
     )
     def requeue_selected(self, request, queryset) -> None:
-        apply_service(request, queryset, message_requeue)
+        self.apply_service(request, queryset, message_requeue)
 
     @action(
         description=_("Mark in-doubt messages as delivered"),
         permissions=["resolve"],
     )
     def confirm_delivered_selected(self, request, queryset) -> None:
-        apply_service(request, queryset, message_confirm_delivered)
+        self.apply_service(request, queryset, message_confirm_delivered)

@@ -14,15 +14,15 @@ from unfold.decorators import display
 
 from core.admin_wording import ModelAdmin
 from core.models import Participant
-from notifications.messages import REGISTRY, text_default
 from notifications.models import MessageTemplate
 from notifications.services import message_template_reset, message_template_save
+from notifications.texts import editable_texts, text_default
 
 
 def _key_choices() -> list[tuple[str, str]]:
     return [
         (key, f"{key} — {spec.description}" if spec.description else key)
-        for key, spec in sorted(REGISTRY.items())
+        for key, spec in editable_texts().items()
     ]
 
 
@@ -50,7 +50,7 @@ class MessageTemplateAdmin(ModelAdmin):
     def get_changeform_initial_data(self, request: HttpRequest) -> dict:
         initial = super().get_changeform_initial_data(request)
         key, language = initial.get("key"), initial.get("language")
-        if key in REGISTRY and language in Participant.Language.values:
+        if key in editable_texts() and language in Participant.Language.values:
             initial.setdefault("text", text_default(key, language))
         return initial
 
@@ -89,7 +89,7 @@ class MessageTemplateAdmin(ModelAdmin):
         }
         add_url = reverse("admin:notifications_messagetemplate_add")
         rows = []
-        for key, spec in sorted(REGISTRY.items()):
+        for key, spec in editable_texts().items():
             for language, label in Participant.Language.choices:
                 override = overrides.get((key, language))
                 rows.append(
@@ -132,14 +132,14 @@ class MessageTemplateAdmin(ModelAdmin):
 
     @display(description=_("variables"))
     def variables(self, template: MessageTemplate) -> str:
-        spec = REGISTRY.get(template.key)
+        spec = editable_texts().get(template.key)
         if spec is None:
             return "—"
         return ", ".join(f"{{{name}}}" for name in spec.variables) or "—"
 
     @display(description=_("default text"))
     def default_text(self, template: MessageTemplate) -> str:
-        if template.key not in REGISTRY:
+        if template.key not in editable_texts():
             return "—"
         return format_html(
             '<div style="white-space:pre-wrap">{}</div>',

@@ -1,8 +1,6 @@
 from django.db import migrations
 from django.db.models import OuterRef, Subquery
 
-from core.roles import sync_roles
-
 
 def chat_ids_fill(apps, schema_editor):
     """Give rows queued before chat ids were stored their participant's chat."""
@@ -25,6 +23,4 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(chat_ids_fill, migrations.RunPython.noop),
-        # Coordinators get the new mailing and message-text permissions.
-        migrations.RunPython(sync_roles, migrations.RunPython.noop),
     ]

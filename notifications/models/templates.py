@@ -40,9 +40,9 @@ class MessageTemplate(TimeStampedModel):
 
     def clean(self) -> None:
         from notifications.formatting import text_problems
-        from notifications.messages import REGISTRY
+        from notifications.texts import editable_texts
 
-        spec = REGISTRY.get(self.key)
+        spec = editable_texts().get(self.key)
         if spec is None:
             raise ValidationError({"key": _("There is no text with this key.")})
         problems = text_problems(self.text, variables=spec.variables)

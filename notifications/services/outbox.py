@@ -39,9 +39,7 @@ def message_enqueue(
     so that statistics show who was not reached. After commit the sender is
     started, so the message goes out within moments.
     """
-    status = Status.PENDING
-    if participant.has_blocked_bot or participant.telegram_id is None:
-        status = Status.BLOCKED
+    status = _status_for(participant)
     message, created = OutboxMessage.objects.get_or_create(
         dedupe_key=dedupe_key,
         defaults={
@@ -61,6 +59,31 @@ def message_enqueue(
     if created and status == Status.PENDING:
         outbox_kick()
     return message
+
+
+def messages_enqueue(messages: list[OutboxMessage]) -> None:
+    """Put unsaved messages to participants into the outbox in one insert, in the
+    caller's transaction; a key already queued is skipped.
+
+    Each message gives its participant, kind, text and deduplication key (and
+    optionally photo, buttons, times, priority). As with `message_enqueue`, a
+    participant who blocked the bot gets a `blocked` row, and the sender is
+    started after commit.
+    """
+    now = timezone.now()
+    for message in messages:
+        message.chat_id = message.participant.telegram_id
+        message.status = _status_for(message.participant)
+        message.next_attempt_at = message.next_attempt_at or now
+    OutboxMessage.objects.bulk_create(messages, ignore_conflicts=True)
+    if any(message.status == Status.PENDING for message in messages):
+        outbox_kick()
+
+
+def _status_for(participant: Participant) -> str:
+    if participant.has_blocked_bot or participant.telegram_id is None:
+        return Status.BLOCKED
+    return Status.PENDING
 
 
 def message_enqueue_to_staff(

@@ -35,8 +35,8 @@ from core import roles
 from core.models import Membership, Participant, Shift
 from moderation.models import DigestSubscription, MailingDelivery
 from moderation.services.digests import digest_subscription_save
-from notifications.messages import REGISTRY
 from notifications.models import Mailing, MessageTemplate, OutboxMessage
+from notifications.texts import editable_texts
 from tests.core.english import english_sources, visible_texts
 from tests.factories import (
     ApplicationFactory,
@@ -91,7 +91,7 @@ def russian_world() -> dict[type, object]:
         dedupe_key="russian-world",
         next_attempt_at=timezone.now(),
     )
-    key = sorted(REGISTRY)[0]
+    key = next(iter(editable_texts()))
     template = MessageTemplate.objects.create(
         key=key, language=Participant.Language.RU, text="Текст"
     )

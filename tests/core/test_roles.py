@@ -98,12 +98,7 @@ def test_moderator_may_review_reports():
 def test_every_role_permission_exists():
     from django.contrib.auth.models import Permission
 
-    named = {
-        name
-        for wanted in roles.ROLE_PERMISSIONS.values()
-        for name in wanted
-        if name != "*"
-    }
+    named = {name for wanted in roles.role_permissions().values() for name in wanted}
     existing = {
         f"{app_label}.{codename}"
         for app_label, codename in Permission.objects.values_list(
@@ -139,3 +134,79 @@ def test_administrator_role_keeps_its_stored_name(client):
     assert 'name="name"' not in page
     role.refresh_from_db()
     assert role.name == roles.COORDINATOR
+
+
+def group_permissions() -> dict[str, set[str]]:
+    from django.contrib.auth.models import Group
+
+    return {
+        group.name: {
+            f"{app_label}.{codename}"
+            for app_label, codename in group.permissions.values_list(
+                "content_type__app_label", "codename"
+            )
+        }
+        for group in Group.objects.filter(name__in=roles.ROLES)
+    }
+
+
+def test_migrate_gives_each_role_exactly_its_declared_permissions():
+    from django.contrib.auth.models import Permission
+
+    every = {
+        f"{app_label}.{codename}"
+        for app_label, codename in Permission.objects.values_list(
+            "content_type__app_label", "codename"
+        )
+    }
+    declared = roles.role_permissions()
+
+    assert group_permissions() == {
+        roles.ADMINISTRATOR: every,
+        roles.COORDINATOR: set(declared[roles.COORDINATOR]),
+        roles.MODERATOR: set(declared[roles.MODERATOR]),
+    }
+
+
+def test_each_app_declares_the_permissions_of_its_own_models():
+    from importlib import import_module
+
+    for app_label in ("core", "moderation", "notifications"):
+        declared = import_module(f"{app_label}.permissions").ROLE_PERMISSIONS
+
+        assert {
+            name.split(".")[0] for names in declared.values() for name in names
+        } == {app_label}
+
+
+def test_migrate_again_changes_no_role():
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    before = group_permissions()
+
+    with CaptureQueriesContext(connection) as queries:
+        call_command("migrate", verbosity=0)
+
+    writes = [
+        query["sql"]
+        for query in queries
+        if "auth_group" in query["sql"]
+        and query["sql"].lstrip().upper().startswith(("INSERT", "DELETE", "UPDATE"))
+    ]
+    assert writes == []
+    assert group_permissions() == before
+
+
+def test_roles_sync_restores_a_changed_role():
+    from django.contrib.auth.models import Group, Permission
+
+    before = group_permissions()
+    moderator = Group.objects.get(name=roles.MODERATOR)
+    moderator.permissions.add(Permission.objects.get(codename="delete_shift"))
+    moderator.permissions.remove(Permission.objects.get(codename="review_report"))
+
+    roles.roles_sync()
+
+    assert group_permissions() == before

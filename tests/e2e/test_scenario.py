@@ -17,8 +17,8 @@ from botrunner import keyboards, texts
 from core import roles
 from core.models import Application, Membership, Participant, Shift, Task
 from moderation.models import Report
-from notifications.messages import message_render
 from notifications.models import OutboxMessage
+from notifications.texts import message_render
 from tests.e2e.conftest import Deployment, needs_servers, tick_resume
 from tests.factories import MembershipFactory, ShiftFactory
 from tests.fakes.telegram_api import FakeTelegramAPI, make_jpeg

@@ -1,18 +1,21 @@
 import pytest
+from django.core.cache import cache, caches
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils.translation import gettext_lazy as _
 
-from notifications.formatting import text_problems
-from notifications.messages import (
-    REGISTRY,
-    TEXTS,
-    message_render,
-    text_default,
-    text_render,
-    texts_register,
-)
+from notifications import texts as notifications_texts
 from notifications.models import MessageTemplate
 from notifications.services import message_template_reset, message_template_save
+from notifications.texts import (
+    REGISTRY,
+    VERSION_CACHE_KEY,
+    message_render,
+    text_render,
+    texts_check,
+    texts_register,
+)
 from tests.factories import ParticipantFactory
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +31,6 @@ def registered():
     )
     yield "test_greeting"
     REGISTRY.pop("test_greeting")
-    TEXTS.pop("test_greeting")
 
 
 def test_message_render_uses_the_participant_language():
@@ -105,11 +107,50 @@ def test_message_template_save_refuses_unknown_key():
         )
 
 
-@pytest.mark.parametrize("language", ["en", "ru"])
-def test_every_registered_default_is_valid_in_both_languages(language):
-    problems = {
-        key: text_problems(text_default(key, language), variables=spec.variables)
-        for key, spec in REGISTRY.items()
-    }
+def test_every_registered_default_is_valid_in_both_languages():
+    assert texts_check() == []
 
-    assert {key: found for key, found in problems.items() if found} == {}
+
+def test_staff_wordings_are_read_once_per_process_not_per_message():
+    participant = ParticipantFactory(language="en", first_name="Ann")
+    MessageTemplate.objects.create(key="reminder", language="en", text="{name}?")
+    message_render("reminder", participant, task="Dishes")
+
+    with CaptureQueriesContext(connection) as queries:
+        texts = [message_render("reminder", participant, task="Dishes") for _ in "abc"]
+
+    assert texts == ["Ann?"] * 3
+    assert len(queries) == 0
+
+
+def test_wording_saved_by_another_process_is_read_once_the_shared_version_changes(
+    monkeypatch,
+):
+    monkeypatch.setattr(notifications_texts, "RECHECK_SECONDS", 0.0)
+    participant = ParticipantFactory(language="en", first_name="Ann")
+    assert message_render("reminder", participant, task="Dishes").startswith("⏰")
+    # Another process saves a wording: bulk_create sends this process no signal.
+    MessageTemplate.objects.bulk_create(
+        [MessageTemplate(key="reminder", language="en", text="Psst, {name}!")]
+    )
+
+    unchanged = message_render("reminder", participant, task="Dishes")
+    # ... and after its commit changes the version, through its own cache client.
+    caches.create_connection("default").set(VERSION_CACHE_KEY, "another", None)
+    changed = message_render("reminder", participant, task="Dishes")
+
+    assert unchanged.startswith("⏰")
+    assert changed == "Psst, Ann!"
+
+
+def test_staff_wording_saved_here_changes_the_shared_version(
+    django_capture_on_commit_callbacks,
+):
+    version = cache.get_or_set(VERSION_CACHE_KEY, "before", None)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        message_template_save(
+            MessageTemplate(key="reminder", language="en", text="{name}?"), by=None
+        )
+
+    assert cache.get(VERSION_CACHE_KEY) not in (None, version)
