@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
+from core.audit import ADDED, ADDITION, CHANGED, audit_record, fields_changed
 from core.cleaners import (
     participant_birth_date_check,
     participant_city_clean,
@@ -98,6 +100,7 @@ def shift_create(shift: Shift, *, by: User | None) -> Shift:
         other = Shift.objects.preparing().first()
         raise ShiftAlreadyPreparing(other=other.title if other else "?") from error
     shift_plan_generate(shift)
+    audit_record(shift, by=by, action=ADDED, flag=ADDITION)
     return shift
 
 
@@ -123,9 +126,12 @@ def shift_update(shift: Shift, *, by: User | None, **fields) -> Shift:
     if dates_changed:
         shift_validate(shift)
     shift.full_clean(exclude=["status"], validate_constraints=False)
+    changed = fields_changed(shift)
     shift.save(update_fields=[*fields, "updated_at"])
     if dates_changed:
         shift_plan_generate(shift)
+    if changed:
+        audit_record(shift, by=by, action=CHANGED, details={"fields": changed})
     return shift
 
 
@@ -293,9 +299,15 @@ def privacy_notice_update(
     notice.pk = PrivacyNotice.SINGLE_ID
     notice.version = version + 1 if new_version else version
     notice.url = url
+    changed = fields_changed(notice)
     notice.updated_by = by
     notice.full_clean()
     notice.save()
+    if new_version:
+        action = gettext_noop("Published version %(version)s.")
+        audit_record(notice, by=by, action=action, details={"version": notice.version})
+    elif changed:
+        audit_record(notice, by=by, action=CHANGED, details={"fields": changed})
     return notice
 
 
@@ -310,5 +322,8 @@ def participant_unblock(participant: Participant) -> Participant:
 def user_telegram_chat_set(user: User, *, chat_id: int | None, by: User | None) -> User:
     """Set where a staff member's test messages go (their Telegram user ID)."""
     user.telegram_chat_id = chat_id
+    changed = fields_changed(user)
     user.save(update_fields=["telegram_chat_id"])
+    if changed:
+        audit_record(user, by=by, action=CHANGED, details={"fields": changed})
     return user

@@ -446,6 +446,7 @@ UNFOLD = {
                         "taskresult",
                         "django_celery_results",
                     ),
+                    _admin_item(_("Audit"), "history", "logentry", "admin"),
                 ],
             },
         ],
@@ -462,7 +463,8 @@ EXPORT_CHUNK_SIZE = env.int("EXPORT_CHUNK_SIZE", default=2000)
 EXPORT_PROGRESS_ROWS = 10_000
 # An import writes nothing unless every row is valid.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
-IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# An import records one audit entry (moderation.imports), not one per row.
+IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 # Before "System", which stays last.
 UNFOLD["SIDEBAR"]["navigation"].insert(
     -1,

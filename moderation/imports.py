@@ -13,10 +13,11 @@ from typing import Any
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from import_export import fields, resources, widgets
-from import_export.results import Result
+from import_export.results import Result, RowResult
 
+from core.audit import audit_record
 from core.cleaners import (
     participant_birth_date_clean,
     participant_city_clean,
@@ -127,6 +128,27 @@ class ColumnsCheckedResource(resources.ModelResource):
         if name == NON_FIELD_ERRORS:
             return name
         return capfirst(self._meta.model._meta.get_field(name).verbose_name)
+
+    def after_import(self, dataset, result, **kwargs) -> None:
+        super().after_import(dataset, result, **kwargs)
+        # In the import's transaction: an import that fails rolls its entry back.
+        # `user` is who confirmed it in the admin (django-import-export passes it).
+        if kwargs.get("dry_run") or result.has_errors():
+            return
+        if result.has_validation_errors():
+            return
+        audit_record(
+            self._meta.model,
+            by=kwargs.get("user"),
+            action=gettext_noop(
+                "Imported %(file)s: %(added)s added, %(changed)s changed."
+            ),
+            details={
+                "file": kwargs.get("file_name") or "—",
+                "added": result.totals[RowResult.IMPORT_TYPE_NEW],
+                "changed": result.totals[RowResult.IMPORT_TYPE_UPDATE],
+            },
+        )
 
     def before_import(self, dataset, **kwargs) -> None:
         headers = [str(header or "").strip() for header in dataset.headers or []]

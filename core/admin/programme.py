@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import RangeDateFilter
 from unfold.widgets import UnfoldAdminURLInputWidget, UnfoldBooleanSwitchWidget
 
+from core.admin.audit import ServiceAuditedAdmin
 from core.admin_wording import ModelAdmin
 from core.cleaners import (
     participant_birth_date_check,
@@ -199,7 +200,7 @@ class PrivacyNoticeForm(forms.ModelForm):
 
 
 @admin.register(PrivacyNotice)
-class PrivacyNoticeAdmin(ModelAdmin):
+class PrivacyNoticeAdmin(ServiceAuditedAdmin, ModelAdmin):
     """The one privacy notice: its link and version; the wording is a message text."""
 
     form = PrivacyNoticeForm

@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from unfold.decorators import action
 
+from core.admin.audit import ServiceAuditedAdmin
 from core.admin_actions import ServiceActionsMixin
 from core.admin_wording import ModelAdmin
 from moderation.models import DigestSubscription
@@ -16,7 +17,9 @@ from moderation.services.digests import (
 
 
 @admin.register(DigestSubscription)
-class DigestSubscriptionAdmin(ServiceActionsMixin, ModelAdmin):
+class DigestSubscriptionAdmin(ServiceAuditedAdmin, ServiceActionsMixin, ModelAdmin):
+    audited_deletes = True
+
     list_display = [
         "title",
         "shift",

@@ -31,7 +31,11 @@ from core.exceptions import DomainError
 from moderation import exports
 from moderation.models import ExportJob, MailingDelivery
 from moderation.resources import ExportResource, MailingDeliveryResource
-from moderation.services.exports import export_job_create, export_queryset
+from moderation.services.exports import (
+    export_job_create,
+    export_queryset,
+    export_record,
+)
 
 PERSONAL_DATA_PERMISSION = "core.export_personal_data"
 JOB_COLOURS = {
@@ -143,6 +147,13 @@ class StreamingExportMixin(ExportMixin):
                 reverse("admin:moderation_exportjob_change", args=[job.pk])
             )
         filename = f"{resource_class.name}-{timezone.localdate():%Y-%m-%d}.{extension}"
+        export_record(
+            self.model,
+            by=request.user,
+            rows=resource.filter_export(queryset).count(),
+            file_format=extension,
+            personal_data=resource_class.personal_data,
+        )
         return inline_export(
             resource,
             queryset,

@@ -14,6 +14,7 @@ from unfold.admin import TabularInline
 from unfold.decorators import action, display
 from unfold.widgets import UnfoldAdminSelect2Widget
 
+from core.admin.audit import ServiceAuditedAdmin
 from core.admin_actions import ServiceActionsMixin
 from core.admin_wording import ModelAdmin
 from core.exceptions import DomainError
@@ -118,7 +119,9 @@ class ShiftForm(forms.ModelForm):
 
 
 @admin.register(Shift)
-class ShiftAdmin(ShiftStatisticsMixin, ServiceActionsMixin, ModelAdmin):
+class ShiftAdmin(
+    ShiftStatisticsMixin, ServiceAuditedAdmin, ServiceActionsMixin, ModelAdmin
+):
     form = ShiftForm
     inlines = [ShiftDayInline]
     list_display = ["title", "show_status", "start_date", "end_date", "time_zone"]

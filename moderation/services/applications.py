@@ -4,7 +4,9 @@ import datetime as dt
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
+from core.audit import audit_record
 from core.exceptions import (
     ApplicationAlreadyMember,
     ApplicationAlreadyPending,
@@ -91,6 +93,7 @@ def application_approve(
     application.save(
         update_fields=["status", "reviewed_by", "reviewed_at", "updated_at"]
     )
+    audit_record(application, by=by, action=gettext_noop("Approved."))
     membership = Membership.objects.create(participant=participant, shift=shift)
     starts_at = first_task_at(shift, now)
     missed_days = shift.days.filter(
@@ -144,6 +147,8 @@ def _decline(
             "updated_at",
         ]
     )
+    # The reason stays with the application only: erasure empties it there.
+    audit_record(application, by=by, action=gettext_noop("Declined."))
     participant = application.participant
     message_enqueue(
         participant,

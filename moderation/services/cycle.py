@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from core.models import Membership, Participant, Shift, ShiftDay, User
+from core.models import Membership, Participant, Shift, ShiftDay
 from moderation.models import Report
 from moderation.services.shifts import lock_shift, reports_skip_unsent
 from notifications.models import OutboxMessage
@@ -134,7 +134,7 @@ def members_exclude_due(shift: Shift, *, now: dt.datetime) -> list[Membership]:
         .select_related("participant", "shift")
     )
     return [
-        membership_exclude(membership, by=None, skipped=membership.skipped, now=now)
+        membership_exclude(membership, skipped=membership.skipped, now=now)
         for membership in due
     ]
 
@@ -143,7 +143,6 @@ def members_exclude_due(shift: Shift, *, now: dt.datetime) -> list[Membership]:
 def membership_exclude(
     membership: Membership,
     *,
-    by: User | None,
     skipped: int,
     now: dt.datetime | None = None,
 ) -> Membership:

@@ -5,8 +5,18 @@ import json
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
+from core.audit import (
+    ADDED,
+    ADDITION,
+    CHANGED,
+    DELETED,
+    DELETION,
+    audit_record,
+    fields_changed,
+)
 from core.exceptions import DigestNoRecipients
 from core.models import User
 from moderation.digests import digest_message
@@ -26,7 +36,13 @@ def digest_subscription_save(
     beat notices changes only through that (`PeriodicTasks.changed`).
     """
     subscription.full_clean(exclude=["recipients"])
+    changed = fields_changed(subscription)
+    added = subscription.pk is None
     subscription.save()
+    if added:
+        audit_record(subscription, by=by, action=ADDED, flag=ADDITION)
+    elif changed:
+        audit_record(subscription, by=by, action=CHANGED, details={"fields": changed})
     day_of_week = "*"
     if subscription.frequency == DigestSubscription.Frequency.WEEKLY:
         day_of_week = str(subscription.weekday)
@@ -58,6 +74,7 @@ def digest_subscription_delete(
 ) -> None:
     """Delete a digest and its beat schedule."""
     task = subscription.periodic_task
+    audit_record(subscription, by=by, action=DELETED, flag=DELETION)
     subscription.delete()
     if task is not None:
         # delete() of the instance, so beat sees the change.
@@ -93,4 +110,10 @@ def digest_send(
     digest_message(subscription, recipients=recipients, now=now).send()
     subscription.last_sent_at = now
     subscription.save(update_fields=["last_sent_at"])
+    audit_record(
+        subscription,
+        by=by,
+        action=gettext_noop("Sent now; recipients: %(count)s."),
+        details={"count": len(recipients)},
+    )
     return subscription

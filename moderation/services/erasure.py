@@ -10,11 +10,13 @@ import datetime as dt
 import functools
 from collections.abc import Callable
 
-from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
+from core.audit import audit_record
 from core.exceptions import ParticipantAlreadyErased
 from core.models import Application, Membership, Participant, Shift, User
 from moderation.models import Report, Submission
@@ -82,16 +84,11 @@ def participant_erase(participant: Participant, *, by: User) -> Participant:
     participant.erased_at = now
     participant.save(update_fields=[*PERSONAL_FIELDS, "erased_at", "updated_at"])
     _history_anonymise(participant)
-    LogEntry.objects.log_actions(
-        user_id=by.pk,
-        queryset=[participant],
-        action_flag=CHANGE,
-        change_message=(
-            f"Erased: personal data cleared, {photos} photos deleted, "
-            "dialog and queued messages removed."
-        ),
-        single_object=True,
+    action = gettext_noop(
+        "Erased: personal data cleared, %(photos)s photos deleted, "
+        "dialog and queued messages removed."
     )
+    audit_record(participant, by=by, action=action, details={"photos": photos})
     if telegram_id is not None:
         transaction.on_commit(functools.partial(_hooks_run, telegram_id), robust=True)
     return participant

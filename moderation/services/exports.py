@@ -3,12 +3,15 @@
 import logging
 import tempfile
 
+from django.apps import apps
 from django.core.files import File
 from django.db import models, transaction
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.crypto import get_random_string
+from django.utils.translation import gettext_noop
 
+from core.audit import audit_record
 from core.celery import task_kick
 from core.models import User
 from moderation import export_filters, exports
@@ -57,6 +60,29 @@ def export_job_create(
     )
     transaction.on_commit(lambda: _export_job_queue(job))
     return job
+
+
+def export_record(
+    model: type[models.Model],
+    *,
+    by: User,
+    rows: int,
+    file_format: str,
+    personal_data: bool,
+) -> None:
+    """Record that `by` took `rows` rows of the admin list of `model` out in a file.
+
+    A small export is recorded when it is streamed, a large one when its job has
+    written the file (for the staff member who asked for it).
+    """
+    if personal_data:
+        action = gettext_noop(
+            "Exported to %(format)s with personal data; rows: %(rows)s."
+        )
+    else:
+        action = gettext_noop("Exported to %(format)s; rows: %(rows)s.")
+    details = {"rows": rows, "format": file_format.upper()}
+    audit_record(model, by=by, action=action, details=details)
 
 
 QUEUE_UNAVAILABLE = "The task queue (Redis) did not answer: ask for the export again."
@@ -122,7 +148,15 @@ def export_job_run(job: ExportJob) -> ExportJob:
         job.finished_at = timezone.now()
         job.save(update_fields=["status", "error", "finished_at"])
         return job
-    job.status = ExportJob.Status.DONE
-    job.finished_at = timezone.now()
-    job.save(update_fields=["status", "rows_done", "file", "finished_at"])
+    with transaction.atomic():
+        job.status = ExportJob.Status.DONE
+        job.finished_at = timezone.now()
+        job.save(update_fields=["status", "rows_done", "file", "finished_at"])
+        export_record(
+            apps.get_model(job.model),
+            by=job.created_by,
+            rows=job.rows_done,
+            file_format=job.file_format,
+            personal_data=job.personal_data,
+        )
     return job

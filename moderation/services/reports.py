@@ -19,7 +19,7 @@ from core.exceptions import (
     ReportNotWaiting,
     ReportUnderReview,
 )
-from core.models import Membership, Participant, Task, User
+from core.models import Membership, Participant, Task
 from moderation.models import Report
 from moderation.selectors import reports_around
 
@@ -105,7 +105,7 @@ def report_skip_check(report: Report) -> None:
 
 
 @transaction.atomic
-def report_skip(report: Report, *, by: User | None = None) -> Report:
+def report_skip(report: Report) -> Report:
     """Skip the task of a waiting report (the participant confirmed it in the bot).
 
     Skipping twice raises `ReportAlreadySkipped`, so a double tap is answered

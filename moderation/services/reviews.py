@@ -5,7 +5,9 @@ import datetime as dt
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
+from core.audit import audit_record
 from core.exceptions import ReasonRequired, ReportNotUnderReview
 from core.models import Membership, Shift, User
 from moderation.models import Report, Submission
@@ -45,6 +47,11 @@ def _record_verdict(
     report.save(
         update_fields=["status", "decline_reason", "reviewed_by", "reviewed_at"]
     )
+    # The reason stays with the report only: erasure empties it there.
+    if verdict == Submission.Verdict.DECLINED:
+        audit_record(report, by=by, action=gettext_noop("Declined."))
+    else:
+        audit_record(report, by=by, action=gettext_noop("Approved."))
     # The verdict also stays with the photo it was about, so the history of
     # attempts shows what each photo got.
     submission = report.submissions.order_by("-attempt").first()

@@ -4,7 +4,9 @@ import datetime as dt
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
+from core.audit import audit_record
 from core.exceptions import ShiftNotOver, ShiftWrongStatus
 from core.models import Shift, User
 from moderation.models import Report
@@ -36,6 +38,7 @@ def shift_start(
     shift.status = Shift.Status.STARTED
     shift.started_at = now or timezone.now()
     shift.save(update_fields=["status", "started_at", "updated_at"])
+    audit_record(shift, by=by, action=gettext_noop("Started."))
     return shift
 
 
@@ -46,6 +49,12 @@ def shift_cancel(shift: Shift, *, by: User | None, reason: str) -> Shift:
     shift.status = Shift.Status.CANCELLED
     shift.cancelled_at = timezone.now()
     shift.save(update_fields=["status", "cancelled_at", "updated_at"])
+    audit_record(
+        shift,
+        by=by,
+        action=gettext_noop("Cancelled: %(reason)s"),
+        details={"reason": reason},
+    )
     applications_decline_pending(shift, by=by, reason=reason)
     return shift
 
@@ -70,10 +79,15 @@ def shift_finish(
         if Report.objects.reviewing().filter(day__shift=shift).exists():
             shift.status = Shift.Status.READY_FOR_COMPLETE
             shift.save(update_fields=["status", "updated_at"])
+            action = gettext_noop(
+                "Finishing: it ends when the last report is reviewed."
+            )
+            audit_record(shift, by=by, action=action)
             return shift
     shift.status = Shift.Status.FINISHED
     shift.finished_at = now
     shift.save(update_fields=["status", "finished_at", "updated_at"])
+    audit_record(shift, by=by, action=gettext_noop("Finished."))
     _send_final_messages(shift)
     return shift
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.decorators import action, display
 
+from core.admin.audit import ServiceAuditedAdmin
 from core.admin_actions import ServiceActionsMixin
 from core.admin_wording import ModelAdmin
 from core.exceptions import DomainError
@@ -44,7 +45,9 @@ MAILING_COLOURS = {
 
 
 @admin.register(Mailing)
-class MailingAdmin(MailingLiveViews, ServiceActionsMixin, ModelAdmin):
+class MailingAdmin(
+    MailingLiveViews, ServiceAuditedAdmin, ServiceActionsMixin, ModelAdmin
+):
     form = MailingForm
     list_display = [
         "title",

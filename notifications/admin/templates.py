@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.decorators import display
 
+from core.admin.audit import ServiceAuditedAdmin
 from core.admin_wording import ModelAdmin
 from core.models import Participant
 from notifications.models import MessageTemplate
@@ -37,7 +38,9 @@ class MessageTemplateForm(forms.ModelForm):
 
 
 @admin.register(MessageTemplate)
-class MessageTemplateAdmin(ModelAdmin):
+class MessageTemplateAdmin(ServiceAuditedAdmin, ModelAdmin):
+    audited_deletes = True
+
     form = MessageTemplateForm
     list_display = ["key", "language", "excerpt", "updated_by", "updated_at"]
     list_filter = ["language", "key"]

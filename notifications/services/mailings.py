@@ -11,7 +11,9 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
+from core.audit import ADDED, ADDITION, CHANGED, audit_record, fields_changed
 from core.celery import task_kick
 from core.exceptions import (
     MailingInvalid,
@@ -65,9 +67,13 @@ def mailing_save_draft(
         mailing.created_by = by
         mailing.status = Status.DRAFT
         mailing.save()
+        audit_record(mailing, by=by, action=ADDED, flag=ADDITION)
     else:
         mailing_lock(mailing, *Mailing.EDITABLE_STATUSES)
+        changed = fields_changed(mailing)
         mailing.save()
+        if changed:
+            audit_record(mailing, by=by, action=CHANGED, details={"fields": changed})
     if shift_ids is not None:
         mailing.shifts.set(shift_ids)
     return mailing
@@ -87,6 +93,7 @@ def mailing_schedule(
         raise MailingNoRecipients(mailing=mailing.title)
     mailing.status = Status.SCHEDULED
     mailing.save(update_fields=["status", "updated_at"])
+    audit_record(mailing, by=by, action=gettext_noop("Scheduled."))
     if mailing.scheduled_at is None or mailing.scheduled_at <= now:
         _dispatch_soon()
     return mailing
@@ -112,6 +119,7 @@ def mailing_pause(mailing: Mailing, *, by: User | None) -> Mailing:
     mailing = mailing_lock(mailing, Status.SCHEDULED, Status.SENDING)
     mailing.status = Status.PAUSED
     mailing.save(update_fields=["status", "updated_at"])
+    audit_record(mailing, by=by, action=gettext_noop("Paused."))
     # No due time: the sender does not see these rows until `mailing_resume`.
     mailing.deliveries.filter(status=Outbox.PENDING).update(next_attempt_at=None)
     return mailing
@@ -133,6 +141,7 @@ def mailing_resume(
         mailing.deliveries.filter(status=Outbox.PENDING).update(next_attempt_at=now)
         outbox_kick()
     mailing.save(update_fields=["status", "updated_at"])
+    audit_record(mailing, by=by, action=gettext_noop("Resumed."))
     return mailing
 
 
@@ -146,6 +155,7 @@ def mailing_cancel(mailing: Mailing, *, by: User | None) -> Mailing:
     mailing.deliveries.filter(status=Outbox.PENDING).update(
         status=Outbox.CANCELLED, next_attempt_at=None
     )
+    audit_record(mailing, by=by, action=gettext_noop("Cancelled."))
     return mailing
 
 
@@ -163,6 +173,13 @@ def mailing_duplicate(mailing: Mailing, *, by: User | None) -> Mailing:
     copy.fanned_out_at = copy.finished_at = None
     copy.save()
     copy.shifts.set(shift_ids)
+    audit_record(
+        copy,
+        by=by,
+        action=gettext_noop("Copied from “%(original)s”."),
+        details={"original": mailing.title},
+        flag=ADDITION,
+    )
     return copy
 
 
@@ -181,6 +198,7 @@ def mailing_send_test(mailing: Mailing, *, by: User) -> OutboxMessage:
         "shift": "",
         "points": 0,
     }
+    audit_record(mailing, by=by, action=gettext_noop("Sent as a test to themselves."))
     return message_enqueue_to_staff(
         by,
         kind=OutboxMessage.Kind.TEST,

@@ -10,7 +10,9 @@ import datetime as dt
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
+from core.audit import audit_record
 from core.celery import task_kick
 from core.exceptions import OutboxMessageRecipientErased, OutboxMessageWrongStatus
 from core.models import Participant, User
@@ -179,6 +181,7 @@ def message_requeue(
     message.next_attempt_at = now or timezone.now()
     message.expires_at = None
     message.save(update_fields=["status", "attempts", "next_attempt_at", "expires_at"])
+    audit_record(message, by=by, action=gettext_noop("Queued to be sent again."))
     outbox_kick()
     return message
 
@@ -194,6 +197,7 @@ def message_confirm_delivered(
     message.sent_at = now or timezone.now()
     message.last_error = f"{IN_DOUBT_NOTE} Confirmed as delivered by {by}."
     message.save(update_fields=["status", "sent_at", "last_error"])
+    audit_record(message, by=by, action=gettext_noop("Confirmed as delivered."))
     return message
 
 

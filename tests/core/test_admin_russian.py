@@ -33,8 +33,11 @@ from django_celery_results.models import GroupResult, TaskResult
 
 from core import roles
 from core.models import Membership, Participant, Shift
+from core.services import shift_update
 from moderation.models import DigestSubscription, MailingDelivery
 from moderation.services.digests import digest_subscription_save
+from moderation.services.exports import export_record
+from moderation.services.shifts import shift_start
 from notifications.models import Mailing, MessageTemplate, OutboxMessage
 from notifications.texts import editable_texts
 from tests.core.english import english_sources, visible_texts
@@ -62,6 +65,13 @@ def russian_world() -> dict[type, object]:
     for title in ("Почистить зубы", "Помыть посуду", "Заправить кровать"):
         TaskFactory(title=title, description="Сделай и пришли фото.")
     shift = ShiftFactory(title="Весенняя смена", final_message="Спасибо, {name}!")
+    # The audit trail's entries, on the History pages and in the "Audit" list.
+    recorder = UserFactory(username="координатор")
+    shift_update(shift, by=recorder, skip_limit=4)
+    shift_start(shift, by=recorder)
+    export_record(
+        Participant, by=recorder, rows=1, file_format="csv", personal_data=True
+    )
     participant = ParticipantFactory(
         first_name="Аня",
         last_name="Иванова",

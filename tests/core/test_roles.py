@@ -28,6 +28,7 @@ PAGES = {
     "roles": "admin:core_role_changelist",
     "periodic_tasks": "admin:django_celery_beat_periodictask_changelist",
     "task_results": "admin:django_celery_results_taskresult_changelist",
+    "audit": "admin:admin_logentry_changelist",
 }
 ALL = set(PAGES)
 MATRIX = {

@@ -163,8 +163,8 @@ def test_day_open_never_excludes_test_participants(outbox):
 def test_membership_exclude_twice_tells_once(shift, outbox):
     member = MembershipFactory(shift=shift)
 
-    membership_exclude(member, by=None, skipped=5)
-    membership_exclude(member, by=None, skipped=5)
+    membership_exclude(member, skipped=5)
+    membership_exclude(member, skipped=5)
 
     member.refresh_from_db()
     assert member.status == Membership.Status.EXCLUDED

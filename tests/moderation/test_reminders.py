@@ -22,7 +22,7 @@ def test_reminders_send_at_reminder_hour_to_waiting_only(shift, outbox):
     excluded = MembershipFactory(shift=shift)
     day_open(shift, now=at(shift, 1, 8))
     report_under_review(report_of(sent, 1))
-    membership_exclude(excluded, by=None, skipped=5)
+    membership_exclude(excluded, skipped=5)
 
     assert reminders_send(shift, now=at(shift, 1, 19, 59)) == 0
     assert reminders_send(shift, now=at(shift, 1, 20)) == 1

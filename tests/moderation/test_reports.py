@@ -305,7 +305,7 @@ def test_report_today_of_a_preparing_shift_raises():
 
 
 def test_report_skip_skips_a_waiting_report(report):
-    skipped = report_skip(report, by=None)
+    skipped = report_skip(report)
 
     report.refresh_from_db()
     assert skipped.status == report.status == Report.Status.SKIPPED
@@ -313,10 +313,10 @@ def test_report_skip_skips_a_waiting_report(report):
 
 
 def test_report_skip_twice_raises(report):
-    report_skip(report, by=None)
+    report_skip(report)
 
     with pytest.raises(ReportAlreadySkipped):
-        report_skip(report, by=None)
+        report_skip(report)
 
 
 @pytest.mark.parametrize(
@@ -331,7 +331,7 @@ def test_report_skip_refuses_other_statuses(report, status, error):
     Report.objects.filter(pk=report.pk).update(status=status)
 
     with pytest.raises(error):
-        report_skip(report, by=None)
+        report_skip(report)
 
     report.refresh_from_db()
     assert report.status == status

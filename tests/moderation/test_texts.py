@@ -64,7 +64,7 @@ def test_every_offered_variable_is_filled_in(every_variable_used, admin_user, ou
     report_under_review(report)
     report_approve(report, by=admin_user)
     membership_exclude(
-        shift.memberships.get(participant=excluded.participant), by=None, skipped=5
+        shift.memberships.get(participant=excluded.participant), skipped=5
     )
     shift_finish(shift, by=admin_user, now=at(shift, 6, 9))
     later = make_shift(

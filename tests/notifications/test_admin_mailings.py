@@ -2,6 +2,7 @@ import io
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.models import LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
@@ -249,6 +250,12 @@ def test_send_test_to_me_remembers_the_chat_and_queues_the_message(
     message = OutboxMessage.objects.get(kind=OutboxMessage.Kind.TEST)
     assert coordinator.telegram_chat_id == 4242
     assert message.chat_id == 4242
+    # Recorded by `request.user`, a lazy stand-in for the user.
+    recorded = LogEntry.objects.filter(user=coordinator)
+    assert {entry.object_id for entry in recorded} == {
+        str(coordinator.pk),
+        str(mailing.pk),
+    }
 
 
 def test_mailing_page_shows_progress_and_deliveries(staff, shift):
