@@ -9,8 +9,8 @@ MANAGE := $(BIN)/python manage.py
 
 .PHONY: run install messages demo test lint ci clean bench bench-admin bench-ingest bench-broadcast
 
-run: install demo ## Install, migrate, seed the demo and start web, worker, beat (+ bot).
-	@procs="web worker beat"; \
+run: install demo ## Install, migrate, seed the demo and start web, worker, sender, beat (+ bot).
+	@procs="web worker sender beat"; \
 	if $(MANAGE) runbot --check >/dev/null 2>&1; then procs="$$procs bot"; \
 	else echo "TELEGRAM_BOT_TOKEN is not set: the bot is not started."; fi; \
 	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho -f Procfile.dev start $$procs

@@ -289,6 +289,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True
 CELERY_TIMEZONE = TIME_ZONE
+# Beat reads its table, which `migrate` fills from core/schedule.py (the one
+# place periodic tasks are declared; no CELERY_BEAT_SCHEDULE).
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # At-least-once delivery: a task is acknowledged after it ran, and re-queued when
 # its worker dies; tasks are written to be safe to run twice.
@@ -515,25 +517,13 @@ OUTBOX_DRAIN_IDLE_SECONDS = env.float("OUTBOX_DRAIN_IDLE_SECONDS", default=5.0)
 # the hard cap, so the pace, not the cap, spaces the sends.
 TELEGRAM_RATE_HEADROOM = env.float("TELEGRAM_RATE_HEADROOM", default=0.99)
 TELEGRAM_REQUEST_TIMEOUT = env.float("TELEGRAM_REQUEST_TIMEOUT", default=20.0)
+# Two queues, a worker for each (Procfile.dev, docker-compose.yml): the sender on
+# its own, since a drain holds its worker slot for up to OUTBOX_DRAIN_MAX_SECONDS
+# and must not hold up the tick, digests or exports on the default queue.
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="celery")
-# Beat's DatabaseScheduler copies these into its table on start (editable in the
-# admin); a run not picked up before the next one is due expires.
-CELERY_BEAT_SCHEDULE = {
-    "outbox-drain": {
-        "task": "notifications.tasks.outbox_drain_task",
-        "schedule": 10.0,
-        "options": {"expire_seconds": 10},
-    },
-    "outbox-sweep": {
-        "task": "notifications.tasks.outbox_sweep_task",
-        "schedule": 60.0,
-        "options": {"expire_seconds": 60},
-    },
-    "mailings-dispatch-due": {
-        "task": "notifications.tasks.mailings_dispatch_due_task",
-        "schedule": 30.0,
-        "options": {"expire_seconds": 30},
-    },
+CELERY_TELEGRAM_QUEUE = env("CELERY_TELEGRAM_QUEUE", default="telegram")
+CELERY_TASK_ROUTES = {
+    "notifications.tasks.outbox_drain_task": {"queue": CELERY_TELEGRAM_QUEUE},
 }
 PRIVATE_MEDIA_PERMISSIONS["mailings/"] = "notifications.view_mailing"
 

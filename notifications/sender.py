@@ -38,7 +38,13 @@ from django.utils import timezone
 
 from core.outages import OutageLog
 from notifications.models import OutboxMessage
-from notifications.ratelimit import Admission, Limiter, limiter_create
+from notifications.ratelimit import (
+    Admission,
+    DrainLock,
+    Limiter,
+    drain_lock_create,
+    limiter_create,
+)
 from notifications.services.outbox import outbox_kick
 from notifications.services.sending import (
     message_claim_next,
@@ -105,28 +111,27 @@ def outbox_drain(
 
 
 async def _drain_run(max_seconds: float, lanes: int) -> DrainReport:
+    lock = drain_lock_create()
     limiter = limiter_create()
     try:
         try:
-            token = await limiter.lock_acquire()
+            acquired = await lock.acquire()
         except LIMITER_DOWN as error:
             # Nothing is sent without the shared limits; beat starts a drain
             # every 10 s, and one gets through once Redis is back.
             redis_outage.down(error, "the outbox waits until it is back")
             return DrainReport(stopped=LIMITER_STOPPED)
         redis_outage.up()
-        if token is None:
+        if not acquired:
             return DrainReport(skipped=True)
-        try:
-            async with telegram_bot_create() as bot:
-                drain = Drain(bot, limiter, lock_token=token, max_seconds=max_seconds)
-                await drain.run(lanes)
-                return drain.report
-        finally:
-            # Without Redis the lock cannot be released; it lapses by itself.
-            with contextlib.suppress(*LIMITER_DOWN):
-                await limiter.lock_release(token)
+        async with telegram_bot_create() as bot:
+            drain = Drain(bot, limiter, lock=lock, max_seconds=max_seconds)
+            await drain.run(lanes)
+            return drain.report
     finally:
+        # With Redis down the lock cannot be released; it lapses by itself.
+        with contextlib.suppress(*LIMITER_DOWN):
+            await lock.release()
         await limiter.close()
         await _db(connections.close_all)()
 
@@ -135,11 +140,11 @@ class Drain:
     """One run of the sender: lanes sharing a bot, a limiter and a deadline."""
 
     def __init__(
-        self, bot: Bot, limiter: Limiter, *, lock_token: str, max_seconds: float
+        self, bot: Bot, limiter: Limiter, *, lock: DrainLock, max_seconds: float
     ) -> None:
         self.bot = bot
         self.limiter = limiter
-        self.lock_token = lock_token
+        self.lock = lock
         self.deadline = asyncio.get_running_loop().time() + max_seconds
         self.stop = asyncio.Event()
         self.report = DrainReport()
@@ -165,7 +170,7 @@ class Drain:
         while True:
             await asyncio.sleep(settings.OUTBOX_DRAIN_LOCK_SECONDS / 3)
             try:
-                kept = await self.limiter.lock_refresh(self.lock_token)
+                kept = await self.lock.keep()
             except LIMITER_DOWN as error:
                 self._limiter_lost(error)
                 return

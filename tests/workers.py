@@ -217,7 +217,12 @@ class ProductProcess:
 
 
 class CeleryWorker(ProductProcess):
-    """A Celery worker consuming one queue, private unless `queue` is given.
+    """A Celery worker on a private pair of queues unless `queue` is given.
+
+    The pair is the default queue (`queue`) and the sender's (`telegram_queue`,
+    `CELERY_TELEGRAM_QUEUE`); the worker consumes both, as one process standing
+    for production's worker and sender, or those named in `consumes`. The
+    queues' names reach every process started with `queues_env`.
 
     With `beat=True` the worker also runs beat (`--beat`): the production
     schedule, from the DatabaseScheduler on the test database.
@@ -231,18 +236,31 @@ class CeleryWorker(ProductProcess):
         env: dict[str, str] | None = None,
         concurrency: int = 1,
         queue: str | None = None,
+        telegram_queue: str | None = None,
+        consumes: list[str] | None = None,
         beat: bool = False,
     ) -> None:
         # A private queue by default: other test runs may share the broker.
         self.queue = queue or f"test-{uuid.uuid4().hex[:12]}"
+        # No dot: the file-system broker reads the queue from a file's suffix.
+        self.telegram_queue = telegram_queue or f"{self.queue}-telegram"
+        self.consumes = consumes or [self.queue, self.telegram_queue]
         self.concurrency = concurrency
         # Embedded beat rather than a process of its own: one start less.
         self.beat = beat
-        super().__init__(env={"CELERY_QUEUE": self.queue, **(env or {})})
+        super().__init__(env={**self.queues_env, **(env or {})})
+
+    @property
+    def queues_env(self) -> dict[str, str]:
+        """The environment that sends a process's tasks to these queues."""
+        return {
+            "CELERY_QUEUE": self.queue,
+            "CELERY_TELEGRAM_QUEUE": self.telegram_queue,
+        }
 
     @property
     def hostname(self) -> str:
-        return f"{self.queue}-{self.starts}@localhost"
+        return f"{self.consumes[0]}-{self.starts}@localhost"
 
     def command(self) -> list[str]:
         return [
@@ -253,7 +271,7 @@ class CeleryWorker(ProductProcess):
             "core",
             "worker",
             "-Q",
-            self.queue,
+            ",".join(self.consumes),
             "-n",
             self.hostname,
             "-c",
@@ -270,31 +288,38 @@ class CeleryWorker(ProductProcess):
             not self.beat or "beat: Starting..." in output
         )
 
-    def send(self, task: str) -> None:
-        """Queue a task by name for this worker only."""
+    def send(self, task: str, *args: object) -> str:
+        """Queue a task by name for these queues only, routed as in production;
+        return its id."""
         from core.celery import app
 
+        routed = task in settings.CELERY_TASK_ROUTES
         with warnings.catch_warnings():
             # Tests run Celery eagerly; this task is meant for the worker.
             warnings.simplefilter("ignore")
-            app.send_task(task, queue=self.queue)
+            result = app.send_task(
+                task,
+                args=list(args),
+                queue=self.telegram_queue if routed else self.queue,
+            )
+        return result.id
 
     def close(self) -> None:
         super().close()
-        self._forget_queue()
+        self._forget_queues()
 
-    def _forget_queue(self) -> None:
+    def _forget_queues(self) -> None:
         import redis
 
         client = redis.Redis.from_url(self.env["CELERY_BROKER_URL"])
         # A test that took the broker away may end with it still down.
         with contextlib.suppress(redis.ConnectionError):
-            client.delete(self.queue)
+            client.delete(*self.consumes)
         client.close()
 
 
 class CeleryBeat(ProductProcess):
-    """Celery beat with the DatabaseScheduler, sending to `worker`'s queue.
+    """Celery beat with the DatabaseScheduler, sending to `worker`'s queues.
 
     Beat reads the periodic tasks from the database: change them with `.save()`
     before starting it (or while it runs), as the admin does.
@@ -305,7 +330,7 @@ class CeleryBeat(ProductProcess):
     def __init__(
         self, worker: CeleryWorker, *, env: dict[str, str] | None = None
     ) -> None:
-        super().__init__(env={"CELERY_QUEUE": worker.queue, **(env or {})})
+        super().__init__(env={**worker.queues_env, **(env or {})})
 
     def command(self) -> list[str]:
         return [

@@ -1,45 +1,11 @@
-"""Beat runs `tick_task` every minute: the daily cycle's clock."""
+"""Once made beat's periodic task for `tick_task`.
+
+The periodic tasks are declared in core/schedule.py now, and written into beat's
+table after every `migrate`; the row this migration made in existing databases
+("Daily cycle: tick") is the one that declaration keeps up to date.
+"""
 
 from django.db import migrations
-from django.utils import timezone
-
-TASK_NAME = "Daily cycle: tick"
-
-
-def periodic_task_create(apps, schema_editor):
-    crontab_model = apps.get_model("django_celery_beat", "CrontabSchedule")
-    task_model = apps.get_model("django_celery_beat", "PeriodicTask")
-    every_minute, _created = crontab_model.objects.get_or_create(
-        minute="*",
-        hour="*",
-        day_of_week="*",
-        day_of_month="*",
-        month_of_year="*",
-        timezone="UTC",
-    )
-    task_model.objects.update_or_create(
-        name=TASK_NAME,
-        defaults={
-            "task": "moderation.tasks.tick_task",
-            "crontab": every_minute,
-            "enabled": True,
-            # A tick queued while the workers were down is dropped: the next one
-            # catches up anyway.
-            "expire_seconds": 60,
-            "description": "Starts shifts, opens task days, sends reminders, "
-            "finishes shifts (manage.py tick runs the same).",
-        },
-    )
-    # Tells a running beat (DatabaseScheduler) to reload its schedule.
-    apps.get_model("django_celery_beat", "PeriodicTasks").objects.update_or_create(
-        ident=1, defaults={"last_update": timezone.now()}
-    )
-
-
-def periodic_task_delete(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(
-        name=TASK_NAME
-    ).delete()
 
 
 class Migration(migrations.Migration):
@@ -49,5 +15,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(periodic_task_create, periodic_task_delete),
+        migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop),
     ]

@@ -19,10 +19,9 @@ from core.audit import (
 )
 from core.exceptions import DigestNoRecipients
 from core.models import User
+from core.schedule import DIGEST_TASK
 from moderation.digests import digest_message
 from moderation.models import DigestSubscription
-
-DIGEST_TASK = "moderation.tasks.digest_send_task"
 
 
 @transaction.atomic

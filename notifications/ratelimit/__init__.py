@@ -15,7 +15,7 @@
 - 429: `retry_after` pauses every sender (the pause key), not just one.
 - Per chat: a key per chat, held from a request's start until one interval
   after its answer; a message to a chat whose key exists waits.
-- The drain lock: only one sender drains at a time.
+- The drain lock (`lock.py`): only one sender drains at a time.
 - The in-flight marks: a message's mark is set in the same step that lets it go
   to Telegram and removed once its outcome is recorded. A worker that dies
   leaves marks only on messages whose request may have started; the sweep
@@ -30,6 +30,12 @@ hold for a single-machine demo.
 from django.conf import settings
 
 from notifications.ratelimit.local import LocalLimiter
+from notifications.ratelimit.lock import (
+    DrainLock,
+    FileDrainLock,
+    RedisDrainLock,
+    drain_lock_path,
+)
 from notifications.ratelimit.pace import (
     INFLIGHT_MARK_MS,
     Admission,
@@ -42,10 +48,14 @@ from notifications.ratelimit.shared import RedisLimiter
 __all__ = [
     "INFLIGHT_MARK_MS",
     "Admission",
+    "DrainLock",
+    "FileDrainLock",
     "Limiter",
     "LocalLimiter",
     "Pace",
+    "RedisDrainLock",
     "RedisLimiter",
+    "drain_lock_create",
     "inflight_marked",
     "limiter_create",
     "limiter_prefix",
@@ -58,6 +68,18 @@ def limiter_create(token: str | None = None) -> Limiter:
     if settings.REDIS_URL:
         return RedisLimiter(settings.REDIS_URL, prefix=prefix)
     return LocalLimiter(prefix=prefix)
+
+
+def drain_lock_create(token: str | None = None) -> DrainLock:
+    """Return the bot's drain lock: redis-py's Lock when REDIS_URL is set."""
+    prefix = limiter_prefix(token or settings.TELEGRAM_BOT_TOKEN)
+    if settings.REDIS_URL:
+        return RedisDrainLock(
+            settings.REDIS_URL,
+            name=f"{prefix}:lock",
+            lease=settings.OUTBOX_DRAIN_LOCK_SECONDS,
+        )
+    return FileDrainLock(drain_lock_path(prefix))
 
 
 def inflight_marked(

@@ -1,16 +1,9 @@
 """The limits inside one process, for running without Redis (the demo)."""
 
 import asyncio
-import fcntl
-import hashlib
-import tempfile
 import threading
 import time
 import uuid
-from pathlib import Path
-from typing import IO
-
-from django.db import connection
 
 from notifications.ratelimit.pace import Admission, Pace
 
@@ -23,7 +16,6 @@ class LocalLimiter:
     _chats: dict[int, float] = {}
     # Each request -> when it counts from: until it is answered, the future.
     _window: dict[str, float] = {}
-    _lock: dict[str, IO] = {}
 
     def __init__(self, *, prefix: str) -> None:
         self.prefix = prefix
@@ -81,37 +73,5 @@ class LocalLimiter:
             till = time.monotonic() + seconds
             self._state["pause"] = max(self._state["pause"], till)
 
-    # The drain lock is a file lock, so it holds across the worker's processes on
-    # this machine, and the OS releases it when its process dies.
-    async def lock_acquire(self) -> str | None:
-        handle = _lock_path(self.prefix).open("a")
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.close()
-            return None
-        token = uuid.uuid4().hex
-        with self._guard:
-            self._lock[token] = handle
-        return token
-
-    async def lock_refresh(self, token: str) -> bool:
-        with self._guard:
-            return token in self._lock
-
-    async def lock_release(self, token: str) -> None:
-        with self._guard:
-            handle = self._lock.pop(token, None)
-        if handle is not None:
-            handle.close()
-
     async def close(self) -> None:
         await asyncio.sleep(0)
-
-
-def _lock_path(prefix: str) -> Path:
-    # Per bot and database: deployments (or test runs) sharing a machine but not
-    # a database do not hold each other up.
-    database = str(connection.settings_dict["NAME"])
-    digest = hashlib.sha256(database.encode()).hexdigest()[:12]
-    return Path(tempfile.gettempdir()) / f"{prefix.replace(':', '-')}-{digest}.lock"

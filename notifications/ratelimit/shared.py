@@ -3,8 +3,6 @@
 import math
 import uuid
 
-from django.conf import settings
-
 from notifications.ratelimit.pace import INFLIGHT_MARK_MS, Admission, Pace
 
 RESERVE = """
@@ -58,16 +56,6 @@ if till > tonumber(redis.call('GET', KEYS[1]) or '0') then
 end
 return 1
 """
-REFRESH = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
-end
-return 0
-"""
-RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
 
 
 class RedisLimiter:
@@ -79,7 +67,7 @@ class RedisLimiter:
         self.client = redis.asyncio.Redis.from_url(url)
         self.keys = {
             name: f"{prefix}:{name}"
-            for name in ("tat", "pause", "lock", "chat", "inflight", "window")
+            for name in ("tat", "pause", "chat", "inflight", "window")
         }
         self.pace = Pace.from_settings()
         # This limiter's requests not yet answered: message -> (chat, window entries).
@@ -88,8 +76,6 @@ class RedisLimiter:
         self._admit = self.client.register_script(ADMIT)
         self._answered = self.client.register_script(ANSWERED)
         self._pause = self.client.register_script(PAUSE)
-        self._refresh = self.client.register_script(REFRESH)
-        self._release = self.client.register_script(RELEASE)
 
     async def reserve(self) -> float:
         """Reserve the next global slot; return the seconds to wait for it."""
@@ -139,19 +125,6 @@ class RedisLimiter:
     async def pause(self, seconds: float) -> None:
         """Hold every sender for `seconds` (Telegram answered 429)."""
         await self._pause(keys=[self.keys["pause"]], args=[seconds * 1000])
-
-    async def lock_acquire(self) -> str | None:
-        token = uuid.uuid4().hex
-        ttl = int(settings.OUTBOX_DRAIN_LOCK_SECONDS * 1000)
-        acquired = await self.client.set(self.keys["lock"], token, nx=True, px=ttl)
-        return token if acquired else None
-
-    async def lock_refresh(self, token: str) -> bool:
-        ttl = int(settings.OUTBOX_DRAIN_LOCK_SECONDS * 1000)
-        return bool(await self._refresh(keys=[self.keys["lock"]], args=[token, ttl]))
-
-    async def lock_release(self, token: str) -> None:
-        await self._release(keys=[self.keys["lock"]], args=[token])
 
     async def close(self) -> None:
         await self.client.aclose()

@@ -6,6 +6,8 @@ died mid-request (see `services.sending`); staff decide about those.
 """
 
 import datetime as dt
+import functools
+import threading
 
 from django.conf import settings
 from django.db import transaction
@@ -108,22 +110,41 @@ def message_enqueue_to_staff(
 
 
 def outbox_kick() -> None:
-    """Start the sender after the current transaction commits (once per transaction)."""
+    """Start the sender after the current transaction commits (once per transaction).
+
+    Each call registers a callback, but only the first of a commit's callbacks
+    queues the drain: opening a day enqueues a message per member in one
+    transaction, and a task per message would flood the sender's queue with
+    drains that find the lock taken. Each callback carries the thread's count of
+    queued drains at registration; the first to run moves the count on, so the
+    rest of that commit's callbacks see they are stale. A rollback drops the
+    callbacks without moving it, so the next transaction kicks as usual. (Only
+    public Django API: nothing reads the connection's list of callbacks.)
+    """
     if not settings.OUTBOX_KICK_ENABLED:
-        return
-    connection = transaction.get_connection()
-    if connection.in_atomic_block and any(
-        func is _drain_start for _sids, func, _robust in connection.run_on_commit
-    ):
         return
     # A broker that is down must not turn a committed change into an error; the
     # periodic drain (beat, every 10 s) sends the message then.
-    transaction.on_commit(_drain_start, robust=True)
+    transaction.on_commit(
+        functools.partial(_drain_start, generation=_kicks.queued), robust=True
+    )
 
 
-def _drain_start() -> None:
+class _Kicks(threading.local):
+    """Drains queued by this thread: per thread, as Django's connections are."""
+
+    queued = 0
+
+
+_kicks = _Kicks()
+
+
+def _drain_start(*, generation: int) -> None:
     from notifications.tasks import outbox_drain_task
 
+    if _kicks.queued != generation:
+        return  # an earlier callback of this commit queued the drain
+    _kicks.queued += 1
     task_kick(outbox_drain_task)
 
 

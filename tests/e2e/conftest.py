@@ -7,16 +7,15 @@ the tail of each one's log is added to the report.
 """
 
 import dataclasses
-import importlib
 from collections.abc import Iterator
 
 import pytest
-from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
+from core.schedule import PERIODIC_TASKS, periodic_tasks_sync
 from tests.browser.conftest import (  # noqa: F401 (`browser` is a fixture)
     PASSWORD,
     browser,
@@ -39,8 +38,10 @@ needs_servers = pytest.mark.skipif(
     connection.vendor != "postgresql" or not settings.REDIS_URL,
     reason="the processes share PostgreSQL and Redis with the test",
 )
-tick_migration = importlib.import_module(
-    "moderation.migrations.0006_tick_periodic_task"
+TICK = next(
+    name
+    for name, job in PERIODIC_TASKS.items()
+    if job.task == "moderation.tasks.tick_task"
 )
 
 
@@ -55,13 +56,12 @@ class Deployment:
 
 
 def tick_pause(*, every: int) -> None:
-    """Give beat's tick (the migration's periodic task) an interval, paused.
+    """Give beat's tick (declared in core/schedule.py) an interval, paused.
 
-    Transactional tests empty the tables, so the migration's row is made again
-    first. Beat sees a change only when it is saved, as the admin does.
+    Beat sees a change only when it is saved, as the admin does.
     """
-    tick_migration.periodic_task_create(django_apps, None)
-    task = PeriodicTask.objects.get(name=tick_migration.TASK_NAME)
+    periodic_tasks_sync()
+    task = PeriodicTask.objects.get(name=TICK)
     task.interval, _created = IntervalSchedule.objects.get_or_create(
         every=every, period=IntervalSchedule.SECONDS
     )
@@ -72,7 +72,7 @@ def tick_pause(*, every: int) -> None:
 
 def tick_resume() -> None:
     """Let the running beat send the daily cycle's tick."""
-    task = PeriodicTask.objects.get(name=tick_migration.TASK_NAME)
+    task = PeriodicTask.objects.get(name=TICK)
     task.enabled = True
     task.save()
 
@@ -122,7 +122,7 @@ def deployment(api: FakeTelegramAPI, processes: list[ProductProcess]) -> Deploym
     """
     shared = {"TELEGRAM_API_BASE": api.base_url, "LANGUAGE_CODE": "en"}
     worker = CeleryWorker(env=shared)
-    env = {**shared, "CELERY_QUEUE": worker.queue}
+    env = {**shared, **worker.queues_env}
     tick_pause(every=TICK_EVERY)
     deployment = Deployment(
         worker=worker,

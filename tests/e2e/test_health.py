@@ -126,7 +126,7 @@ def test_readyz_follows_beat_and_the_bot_stopping_and_starting(
     shared = {**HEALTH_ENV, "TELEGRAM_API_BASE": api.base_url}
     # Two slots: the outbox drain beat also sends must not hold up the tick.
     worker = CeleryWorker(env=shared, concurrency=2)
-    env = {**shared, "CELERY_QUEUE": worker.queue}
+    env = {**shared, **worker.queues_env}
     tick_pause(every=1)
     beat = CeleryBeat(worker, env=env)
     web = HealthyWeb(env=env)

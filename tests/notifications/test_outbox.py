@@ -1,7 +1,9 @@
+import contextlib
 import datetime as dt
 import threading
 
 import pytest
+from celery.signals import task_prerun
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -61,17 +63,51 @@ def test_message_enqueue_without_telegram_is_kept_as_blocked():
     assert message.status == Status.BLOCKED
 
 
-def test_message_enqueue_starts_the_sender_once_per_transaction(
-    settings, django_capture_on_commit_callbacks
-):
+@pytest.fixture
+def drains_started(settings):
+    """Count the drain tasks started (run eagerly; without a token they send nothing)."""
     settings.OUTBOX_KICK_ENABLED = True
+    settings.TELEGRAM_BOT_TOKEN = ""
+    started = []
+
+    def count(sender, **kwargs):
+        if sender.name == "notifications.tasks.outbox_drain_task":
+            started.append(sender.name)
+
+    task_prerun.connect(count, weak=False)
+    yield started
+    task_prerun.disconnect(count)
+
+
+def test_message_enqueue_starts_the_sender_once_per_transaction(
+    drains_started, django_capture_on_commit_callbacks
+):
     participant = ParticipantFactory()
 
-    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
-        for number in range(3):
-            enqueue(participant, key=f"k{number}")
+    for _transaction in range(2):
+        with (
+            django_capture_on_commit_callbacks(execute=True),
+            transaction.atomic(),
+        ):
+            for number in range(3):
+                enqueue(participant, key=f"k{_transaction}-{number}")
 
-    assert len(callbacks) == 1
+    assert len(drains_started) == 2
+
+
+def test_message_enqueue_after_a_rolled_back_transaction_starts_the_sender(
+    drains_started, django_capture_on_commit_callbacks
+):
+    participant = ParticipantFactory()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        with contextlib.suppress(RuntimeError), transaction.atomic():
+            enqueue(participant, key="undone")
+            raise RuntimeError("rolled back")
+        with transaction.atomic():
+            enqueue(participant, key="kept")
+
+    assert len(drains_started) == 1
 
 
 def test_message_claim_next_takes_the_most_urgent_due_row():

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from core.models import Application, Shift
+from core.schedule import periodic_tasks_sync
 from moderation.models import Report
 from notifications.models import Mailing, OutboxMessage
 from notifications.services import mailing_schedule
@@ -103,10 +104,18 @@ ADMIN_PAGES = [
 
 
 def _worker_with_beat(env: dict[str, str]) -> CeleryWorker:
-    """A worker running beat, on the default queue: the private Redis serves no one else."""
+    """A worker running beat, on the default queues (those this process sends
+    to): the private Redis serves no one else."""
+    # Beat's table as `migrate` leaves it: an earlier test's flush may have emptied it.
+    periodic_tasks_sync()
     # The daily cycle is not under test; its task messages would mix in.
     PeriodicTask.objects.filter(task="moderation.tasks.tick_task").update(enabled=False)
-    return CeleryWorker(env=env, queue=settings.CELERY_TASK_DEFAULT_QUEUE, beat=True)
+    return CeleryWorker(
+        env=env,
+        queue=settings.CELERY_TASK_DEFAULT_QUEUE,
+        telegram_queue=settings.CELERY_TELEGRAM_QUEUE,
+        beat=True,
+    )
 
 
 def _settled(mailing: Mailing) -> bool:

@@ -1,6 +1,5 @@
 """The sender against the fake Bot API, with the real aiogram client, DB and Redis."""
 
-import asyncio
 import datetime as dt
 
 import pytest
@@ -10,11 +9,11 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from notifications.models import Mailing, OutboxMessage
-from notifications.ratelimit import limiter_create
 from notifications.sender import outbox_drain
 from notifications.services import mailing_pause, message_enqueue
 from tests.factories import ParticipantFactory
 from tests.fakes.telegram_api import make_jpeg
+from tests.notifications.limiter import drain_lock_held
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -219,23 +218,12 @@ def test_drain_without_redis_uses_in_process_limits(telegram, settings):
 
 def test_drain_returns_at_once_while_another_drain_runs(telegram):
     message = enqueue()
-    token = asyncio.run(_lock("acquire"))
 
-    report = outbox_drain()
+    with drain_lock_held():
+        report = outbox_drain()
 
     assert report.skipped
     assert fresh(message).status == Status.PENDING
-    asyncio.run(_lock("release", token))
-
-
-async def _lock(step: str, token: str = "") -> str | None:
-    limiter = limiter_create()
-    try:
-        if step == "acquire":
-            return await limiter.lock_acquire()
-        return await limiter.lock_release(token)
-    finally:
-        await limiter.close()
 
 
 def test_drain_skips_expired_and_paused_mailing_messages(telegram):
