@@ -42,6 +42,7 @@ test: install ## Run the test suite (PostgreSQL/Redis when DATABASE_URL/REDIS_UR
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(MANAGE) makemigrations --check --dry-run
 	$(MANAGE) check
 

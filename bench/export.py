@@ -154,9 +154,9 @@ def measure(path: str, sample: int, chunk_size: int) -> dict:
     from django.test.utils import CaptureQueriesContext
     from import_export.formats.base_formats import CSV, XLSX
 
-    from moderation import exports
+    from moderation.insights import exports
+    from moderation.insights.resources import ReportResource
     from moderation.models import Report
-    from moderation.resources import ReportResource
 
     queryset = Report.objects.all()
     if sample:

@@ -10,7 +10,7 @@ class BotConfig(AppConfig):
         # Registers the bot's replies as editable texts, so the admin lists them.
         from botrunner import texts  # noqa: F401
         from botrunner.dialogs import dialog_forget
-        from moderation.services.erasure import erasure_hook_register
+        from moderation.participants.erasure import erasure_hook_register
 
         # Erasing a participant (in moderation) also forgets their dialog here.
         erasure_hook_register(dialog_forget)

@@ -3,10 +3,7 @@
 import datetime as dt
 
 from aiogram import Bot, Dispatcher, F
-from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
-from aiogram.enums import ChatType, ParseMode
+from aiogram.enums import ChatType
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.fsm.storage.redis import RedisStorage
@@ -22,7 +19,7 @@ from botrunner.middlewares import (
     TextsMiddleware,
 )
 from botrunner.telegram import RetryMiddleware
-from notifications.telegram import ResponseTypesMiddleware
+from notifications.telegram import telegram_bot_create
 
 # An unfinished registration is forgotten after a week.
 FSM_TTL = dt.timedelta(days=7)
@@ -35,16 +32,8 @@ COMMANDS = ("start", "status", "apply", "help")
 
 
 def bot_create(token: str | None = None, api_base: str | None = None) -> Bot:
-    """Return a Bot for the configured token and Bot API server (a fake one in tests)."""
-    server = TelegramAPIServer.from_base(api_base or settings.TELEGRAM_API_BASE)
-    bot = Bot(
-        token=token or settings.TELEGRAM_BOT_TOKEN,
-        session=AiohttpSession(api=server),
-        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
-    )
-    bot.session.middleware(ResponseTypesMiddleware())
-    bot.session.middleware(RetryMiddleware())
-    return bot
+    """Return the bot's Bot: notifications' one factory, with replies retried."""
+    return telegram_bot_create(token, api_base, middlewares=[RetryMiddleware()])
 
 
 def _key_builder(prefix: str) -> DefaultKeyBuilder:

@@ -1,7 +1,7 @@
 """Keyboards of the bot, in the participant's language.
 
-Callback data are a contract with other senders (the daily task message of the
-daily cycle carries "skip" and "balance"): see `SKIP`, `BALANCE`, `APPLY`.
+The daily task message of the daily cycle carries buttons too: their callback
+data (`SKIP`, `BALANCE`) are declared once, in `moderation.cycle.callbacks`.
 """
 
 import contextlib
@@ -16,10 +16,8 @@ from aiogram.types import (
 
 from botrunner import texts
 
-SKIP = "skip"
 SKIP_YES = "skip:yes"  # followed by ":<report id>", so a late tap skips no other day
 SKIP_NO = "skip:no"
-BALANCE = "balance"
 APPLY = "apply"
 CONSENT_YES = "consent:yes"  # followed by ":<notice version>"
 CONSENT_NO = "consent:no"

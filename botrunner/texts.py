@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from core import exceptions
+from moderation import exceptions as moderation_exceptions
 from notifications.texts import Plural, text_render, texts_register
 
 LANGUAGES = ("ru", "en")
@@ -255,21 +256,21 @@ ERROR_TEXTS: dict[type[exceptions.DomainError], str] = {
     exceptions.PhoneTaken: "phone_taken",
     exceptions.ConsentOutdated: "consent_changed",
     exceptions.ParticipantAlreadyRegistered: "already_registered",
-    exceptions.ParticipantNotRegistered: "not_registered",
-    exceptions.ParticipantNotMember: "not_member",
-    exceptions.NoOpenShift: "no_open_shift",
-    exceptions.RegistrationClosed: "registration_closed",
-    exceptions.ApplicationAlreadyPending: "application_pending",
-    exceptions.ApplicationAlreadyMember: "application_member",
-    exceptions.ApplicationLimitReached: "application_limit",
-    exceptions.NoTaskToday: "no_task_today",
-    exceptions.ReportUnderReview: "under_review",
-    exceptions.ReportAlreadyApproved: "already_approved",
-    exceptions.ReportAlreadySkipped: "task_skipped",
-    exceptions.ReportAttemptsExhausted: "attempts_exhausted",
-    exceptions.ReportNotWaiting: "report_not_waiting",
-    exceptions.PhotoRequired: "not_a_photo",
-    exceptions.PhotoAlreadySent: "photo_already_sent",
+    moderation_exceptions.ParticipantNotRegistered: "not_registered",
+    moderation_exceptions.ParticipantNotMember: "not_member",
+    moderation_exceptions.NoOpenShift: "no_open_shift",
+    moderation_exceptions.RegistrationClosed: "registration_closed",
+    moderation_exceptions.ApplicationAlreadyPending: "application_pending",
+    moderation_exceptions.ApplicationAlreadyMember: "application_member",
+    moderation_exceptions.ApplicationLimitReached: "application_limit",
+    moderation_exceptions.NoTaskToday: "no_task_today",
+    moderation_exceptions.ReportUnderReview: "under_review",
+    moderation_exceptions.ReportAlreadyApproved: "already_approved",
+    moderation_exceptions.ReportAlreadySkipped: "task_skipped",
+    moderation_exceptions.ReportAttemptsExhausted: "attempts_exhausted",
+    moderation_exceptions.ReportNotWaiting: "report_not_waiting",
+    moderation_exceptions.PhotoRequired: "not_a_photo",
+    moderation_exceptions.PhotoAlreadySent: "photo_already_sent",
     exceptions.PhotoTooLarge: "photo_too_large",
     exceptions.PhotoUnreadable: "photo_unreadable",
 }

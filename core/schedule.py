@@ -14,7 +14,7 @@ import dataclasses
 from django.db import transaction
 
 # The digests staff set up: a row per subscription, written by
-# `moderation.services.digests`, each with the subscription's own hour.
+# `moderation.insights.digests`, each with the subscription's own hour.
 DIGEST_TASK = "moderation.tasks.digest_send_task"
 
 

@@ -258,7 +258,7 @@ STORAGES = {
 
 # Retention: report photos are deleted this many days after their shift finished
 # (the rows stay, marked "photo removed"); export files this many days after they
-# were written. The daily cycle's tick does it (moderation/services/retention.py).
+# were written. The daily cycle's tick does it (moderation/cycle/retention.py).
 PHOTO_RETENTION_DAYS = env.int("PHOTO_RETENTION_DAYS", default=90)
 EXPORT_RETENTION_DAYS = env.int("EXPORT_RETENTION_DAYS", default=7)
 
@@ -376,7 +376,7 @@ UNFOLD = {
     "SHOW_LANGUAGES": True,
     "SHOW_HISTORY": True,
     "SHOW_VIEW_ON_SITE": False,
-    "DASHBOARD_CALLBACK": "moderation.dashboard.dashboard_callback",
+    "DASHBOARD_CALLBACK": "moderation.insights.dashboard.dashboard_callback",
     "SIDEBAR": {
         "show_search": True,
         "show_all_applications": lambda request: request.user.is_superuser,
@@ -465,7 +465,7 @@ EXPORT_CHUNK_SIZE = env.int("EXPORT_CHUNK_SIZE", default=2000)
 EXPORT_PROGRESS_ROWS = 10_000
 # An import writes nothing unless every row is valid.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
-# An import records one audit entry (moderation.imports), not one per row.
+# An import records one audit entry (moderation.insights.imports), not one per row.
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 # Before "System", which stays last.
 UNFOLD["SIDEBAR"]["navigation"].insert(

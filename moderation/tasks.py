@@ -2,10 +2,10 @@
 
 from celery import shared_task
 
+from moderation.cycle.clock import tick
+from moderation.insights.digests import digest_send
+from moderation.insights.export_jobs import export_job_run
 from moderation.models import DigestSubscription, ExportJob
-from moderation.services.clock import tick
-from moderation.services.digests import digest_send
-from moderation.services.exports import export_job_run
 
 
 @shared_task

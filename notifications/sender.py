@@ -124,7 +124,9 @@ async def _drain_run(max_seconds: float, lanes: int) -> DrainReport:
         redis_outage.up()
         if not acquired:
             return DrainReport(skipped=True)
-        async with telegram_bot_create() as bot:
+        async with telegram_bot_create(
+            timeout=settings.TELEGRAM_REQUEST_TIMEOUT
+        ) as bot:
             drain = Drain(bot, limiter, lock=lock, max_seconds=max_seconds)
             await drain.run(lanes)
             return drain.report

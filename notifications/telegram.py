@@ -5,7 +5,7 @@ import dataclasses
 import logging
 import os
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, ClassVar
 
 from aiogram import Bot
@@ -66,15 +66,29 @@ class ResponseTypesMiddleware(BaseRequestMiddleware):
         return await make_request(bot, method)
 
 
-def telegram_bot_create(token: str | None = None, api_base: str | None = None) -> Bot:
-    """Return a Bot for the configured token and Bot API server (a fake one in tests)."""
+def telegram_bot_create(
+    token: str | None = None,
+    api_base: str | None = None,
+    *,
+    timeout: float | None = None,
+    middlewares: Iterable[BaseRequestMiddleware] = (),
+) -> Bot:
+    """Return a Bot for the configured token and Bot API server (a fake one in tests).
+
+    The one Bot factory: the sender makes its Bot here (with a short `timeout`),
+    and so does the bot (`botrunner.bot.bot_create`, which adds its retries as
+    `middlewares`, and keeps aiogram's request timeout, longer than a long poll).
+    """
     server = TelegramAPIServer.from_base(api_base or settings.TELEGRAM_API_BASE)
+    session_options = {} if timeout is None else {"timeout": timeout}
     bot = Bot(
         token=token or settings.TELEGRAM_BOT_TOKEN,
-        session=AiohttpSession(api=server, timeout=settings.TELEGRAM_REQUEST_TIMEOUT),
+        session=AiohttpSession(api=server, **session_options),
         default=DefaultBotProperties(parse_mode=ParseMode.HTML),
     )
     bot.session.middleware(ResponseTypesMiddleware())
+    for middleware in middlewares:
+        bot.session.middleware(middleware)
     return bot
 
 

@@ -13,8 +13,8 @@ from core.models import (
     Task,
     User,
 )
-from core.services import shift_create
 from moderation.models import Report, Submission
+from moderation.shifts.lifecycle import shift_create
 
 
 class UserFactory(factory.django.DjangoModelFactory):

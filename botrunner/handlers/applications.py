@@ -7,9 +7,10 @@ from asgiref.sync import sync_to_async
 
 from botrunner import keyboards, texts
 from botrunner.replies import acknowledge, drop_buttons, reply, reply_error
-from core.exceptions import DomainError, ParticipantNotRegistered
+from core.exceptions import DomainError
 from core.models import Participant
-from moderation.services import participant_apply
+from moderation.exceptions import ParticipantNotRegistered
+from moderation.participants.services import participant_apply
 
 
 async def apply_and_reply(

@@ -8,12 +8,14 @@ from asgiref.sync import sync_to_async
 from botrunner import keyboards, texts
 from botrunner.handlers.status import send_status
 from botrunner.replies import acknowledge, drop_buttons, reply, reply_error
-from core.exceptions import DomainError, ParticipantNotRegistered
+from core.exceptions import DomainError
 from core.models import Participant
+from moderation.cycle import callbacks
+from moderation.exceptions import ParticipantNotRegistered
 from moderation.models import Report
-from moderation.services import (
+from moderation.participants.services import participant_balance
+from moderation.review.reports import (
     membership_skipped_count,
-    participant_balance,
     report_skip,
     report_skip_check,
     report_today,
@@ -119,12 +121,12 @@ def router_create() -> Router:
     router.message.register(on_skip, F.text.in_(texts.variants("button_skip")))
     router.message.register(on_balance, F.text.in_(texts.variants("button_balance")))
     router.message.register(on_unknown_command, F.text.startswith("/"))
-    router.callback_query.register(on_skip, F.data == keyboards.SKIP)
+    router.callback_query.register(on_skip, F.data == callbacks.SKIP)
     router.callback_query.register(
         on_skip_yes, F.data.startswith(f"{keyboards.SKIP_YES}:")
     )
     router.callback_query.register(on_skip_no, F.data == keyboards.SKIP_NO)
-    router.callback_query.register(on_balance, F.data == keyboards.BALANCE)
+    router.callback_query.register(on_balance, F.data == callbacks.BALANCE)
     # Last of all callback handlers: the routers after this one take messages only.
     router.callback_query.register(on_unknown_button)
     return router

@@ -16,11 +16,12 @@ from django.core.cache import cache
 
 from botrunner import keyboards, texts
 from botrunner.telegram import DownloadFailed, download
-from core.exceptions import DomainError, PhotoRequired
+from core.exceptions import DomainError
+from core.images import image_prepare, image_size_check
 from core.models import Participant
-from moderation.images import image_prepare, image_size_check
+from moderation.exceptions import PhotoRequired
 from moderation.models import Submission
-from moderation.services import report_photo_check, report_submit
+from moderation.review.submissions import report_photo_check, report_submit
 
 logger = logging.getLogger(__name__)
 

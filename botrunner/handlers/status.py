@@ -13,7 +13,7 @@ from botrunner import keyboards, texts
 from botrunner.replies import reply
 from core.models import Application, Participant
 from moderation.models import Report
-from moderation.services import ParticipantOverview, participant_overview
+from moderation.participants.services import ParticipantOverview, participant_overview
 
 
 def status_text(overview: ParticipantOverview, *, greet: bool = False) -> str:

@@ -1,5 +1,8 @@
-"""Participants, the privacy notice, phone conflicts and the task catalogue
-(`moderation.admin.data` adds the participants' export, import and erasure)."""
+"""Participants, the privacy notice, phone conflicts and the task catalogue.
+
+`ParticipantAdmin` and `TaskAdmin` are registered by `moderation.admin.data`,
+which adds their export, import and erasure (`core` may not import moderation).
+"""
 
 import datetime as dt
 from collections.abc import Callable
@@ -101,7 +104,6 @@ class ConsentFilter(admin.SimpleListFilter):
         return queryset.consented(self.value())
 
 
-@admin.register(Participant)
 class ParticipantAdmin(ModelAdmin):
     form = ParticipantForm
     list_display = [
@@ -275,7 +277,6 @@ class PhoneConflictAdmin(ModelAdmin):
         return conflict.participant.phone
 
 
-@admin.register(Task)
 class TaskAdmin(ModelAdmin):
     list_display = ["title", "thumbnail", "is_archived", "updated_at"]
     list_filter = ["is_archived"]

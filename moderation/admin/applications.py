@@ -15,11 +15,8 @@ from core.admin_wording import ModelAdmin
 from core.models import Application
 from moderation.admin.exports import StreamingExportMixin
 from moderation.admin.labels import STATUS_COLOURS
-from moderation.resources import ApplicationResource
-from moderation.services import (
-    application_approve,
-    application_decline,
-)
+from moderation.insights.resources import ApplicationResource
+from moderation.shifts.applications import application_approve, application_decline
 
 
 class DeclineForm(ReasonForm):

@@ -1,7 +1,8 @@
-"""Participants and the task catalogue with export and import.
+"""Participants and the task catalogue with export, import and erasure.
 
-Their admins are defined in `core.admin`; `core` may not import moderation, so
-they are re-registered here with the export and import machinery added.
+Registered here, once: their lists and forms are defined in `core.admin`, and the
+export, import and erasure their pages offer are moderation's (`core` may not
+import moderation).
 """
 
 from django import forms
@@ -19,15 +20,12 @@ from unfold.decorators import action
 
 from core import admin as core_admin
 from core.admin_actions import ServiceActionsMixin
+from core.images import photo_prepare
 from core.models import Participant, Task
 from moderation.admin.exports import StreamingExportMixin
-from moderation.imports import ParticipantImportResource, TaskImportResource
-from moderation.resources import ParticipantResource, TaskResource
-from moderation.services import participant_erase
-from notifications.media import photo_prepare
-
-admin.site.unregister(Participant)
-admin.site.unregister(Task)
+from moderation.insights.imports import ParticipantImportResource, TaskImportResource
+from moderation.insights.resources import ParticipantResource, TaskResource
+from moderation.participants.erasure import participant_erase
 
 
 class LimitedImportForm(ImportForm):

@@ -8,12 +8,12 @@ from unfold.decorators import action
 from core.admin.audit import ServiceAuditedAdmin
 from core.admin_actions import ServiceActionsMixin
 from core.admin_wording import ModelAdmin
-from moderation.models import DigestSubscription
-from moderation.services.digests import (
+from moderation.insights.digests import (
     digest_send,
     digest_subscription_delete,
     digest_subscription_save,
 )
+from moderation.models import DigestSubscription
 
 
 @admin.register(DigestSubscription)

@@ -28,14 +28,14 @@ from unfold.decorators import display
 
 from core.admin_wording import ModelAdmin
 from core.exceptions import DomainError
-from moderation import exports
-from moderation.models import ExportJob, MailingDelivery
-from moderation.resources import ExportResource, MailingDeliveryResource
-from moderation.services.exports import (
+from moderation.insights import exports
+from moderation.insights.export_jobs import (
     export_job_create,
     export_queryset,
     export_record,
 )
+from moderation.insights.resources import ExportResource, MailingDeliveryResource
+from moderation.models import ExportJob, MailingDelivery
 
 PERSONAL_DATA_PERMISSION = "core.export_personal_data"
 JOB_COLOURS = {
@@ -74,7 +74,7 @@ def can_export(user, resource_classes) -> bool:
 
 
 class StreamingExportMixin(ExportMixin):
-    """Export the filtered list through `moderation.exports`, never a Dataset.
+    """Export the filtered list through `moderation.insights.exports`, never a Dataset.
 
     The export view is import-export's form and page; its answer is ours: up to
     `EXPORT_INLINE_MAX_ROWS` rows are streamed in the response, larger exports

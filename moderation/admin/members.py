@@ -12,9 +12,9 @@ from core.admin_wording import ModelAdmin
 from core.models import Membership
 from moderation.admin.exports import StreamingExportMixin
 from moderation.admin.labels import STATUS_COLOURS
+from moderation.insights.resources import MembershipResource
 from moderation.models import Report
-from moderation.resources import MembershipResource
-from moderation.services.calendar import membership_calendar, streaks
+from moderation.review.calendar import membership_calendar, streaks
 
 
 def _count_reports(status: str) -> Coalesce:

@@ -29,9 +29,9 @@ from moderation.admin.review import (
     keep_filters,
     review_context,
 )
+from moderation.insights.resources import ReportResource
 from moderation.models import Report, Submission
-from moderation.resources import ReportResource
-from moderation.services import report_approve
+from moderation.review.reviews import report_approve
 
 
 def _latest_submission() -> QuerySet:

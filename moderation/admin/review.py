@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin_actions import ReasonForm
 from moderation.models import Report, Submission
-from moderation.services import (
+from moderation.review.reviews import (
     report_approve,
     report_attempts_left,
     report_decline,

@@ -19,18 +19,16 @@ from core.admin_actions import ServiceActionsMixin
 from core.admin_wording import ModelAdmin
 from core.exceptions import DomainError
 from core.models import Shift, ShiftDay
-from core.services import (
-    SHIFT_EDITABLE_FIELDS,
-    shift_create,
-    shift_update,
-    shift_validate,
-)
 from moderation.admin.labels import STATUS_COLOURS
 from moderation.admin.statistics import ShiftStatisticsMixin
-from moderation.services import (
+from moderation.shifts.lifecycle import (
+    SHIFT_EDITABLE_FIELDS,
     shift_cancel,
+    shift_create,
     shift_finish,
     shift_start,
+    shift_update,
+    shift_validate,
 )
 
 

@@ -10,7 +10,7 @@ from unfold.decorators import action
 from unfold.widgets import UnfoldAdminDateWidget
 
 from core.models import Shift
-from moderation import charts, statistics
+from moderation.insights import charts, statistics
 
 
 class PeriodForm(forms.Form):

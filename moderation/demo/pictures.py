@@ -5,7 +5,7 @@ import random
 
 from PIL import Image, ImageDraw
 
-from moderation.fonts import caption_font
+from moderation.insights.fonts import caption_font
 
 CAPTION_SIZE = 28
 

@@ -16,17 +16,15 @@ from django.utils import timezone
 
 from core import roles
 from core.models import Application, Participant, Shift, Task, User
-from core.services import shift_create
 from moderation.demo.history import messages_sent_at, moment_between, stamp
 from moderation.demo.pictures import demo_image
 from moderation.demo.reports import day_report_create
-from moderation.services import (
+from moderation.shifts.applications import (
     application_approve,
     application_decline,
     application_submit,
-    shift_finish,
-    shift_start,
 )
+from moderation.shifts.lifecycle import shift_create, shift_finish, shift_start
 
 FIRST_NAMES = [
     "Алиса", "Артём", "Варвара", "Глеб", "Дарья", "Егор", "Злата", "Иван", "Кира",

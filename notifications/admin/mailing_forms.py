@@ -5,8 +5,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.images import photo_prepare
 from notifications.formatting import buttons_parse
-from notifications.media import photo_prepare
 from notifications.models import Mailing
 from notifications.services.audience import AUDIENCE_FIELDS
 

@@ -6,7 +6,7 @@ import itertools
 from django.db import transaction
 from django.utils import timezone
 
-from core.exceptions import MailingWrongStatus
+from notifications.exceptions import MailingWrongStatus
 from notifications.formatting import buttons_parse
 from notifications.models import Mailing, OutboxMessage
 from notifications.services.audience import (

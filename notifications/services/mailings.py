@@ -15,13 +15,13 @@ from django.utils.translation import gettext_noop
 
 from core.audit import ADDED, ADDITION, CHANGED, audit_record, fields_changed
 from core.celery import task_kick
-from core.exceptions import (
+from core.models import User
+from notifications.exceptions import (
     MailingInvalid,
     MailingNoRecipients,
     MailingWrongStatus,
     StaffChatUnknown,
 )
-from core.models import User
 from notifications.formatting import buttons_parse, template_fill
 from notifications.models import Mailing, OutboxMessage
 from notifications.services.audience import (

@@ -16,8 +16,11 @@ from django.utils.translation import gettext_noop
 
 from core.audit import audit_record
 from core.celery import task_kick
-from core.exceptions import OutboxMessageRecipientErased, OutboxMessageWrongStatus
 from core.models import Participant, User
+from notifications.exceptions import (
+    OutboxMessageRecipientErased,
+    OutboxMessageWrongStatus,
+)
 from notifications.models import Mailing, OutboxMessage
 
 Status = OutboxMessage.Status

@@ -7,6 +7,7 @@ from botrunner import keyboards, texts
 from core.models import Application, Participant, PhoneConflict
 from core.selectors import privacy_notice_current
 from core.services import privacy_notice_update
+from moderation.cycle import callbacks
 from moderation.models import Report, Submission
 from tests.botrunner.conftest import member, started_shift, today_report
 from tests.botrunner.test_registration import (
@@ -177,7 +178,7 @@ def test_new_notice_version_asks_a_member_again_before_anything_else(api, bot):
     api.photo_update(CHAT)
     after_photo = messages(api, 2)[-1]
     help_reply = say(api, "/help", 3)
-    press(api, keyboards.BALANCE, 4)
+    press(api, callbacks.BALANCE, 4)
 
     renew = question(version=2, lead="consent_renew")
     assert [at_start.text, after_photo.text] == [renew, renew]

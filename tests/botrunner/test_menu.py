@@ -5,6 +5,7 @@ import pytest
 
 from botrunner import keyboards, texts
 from core.models import Membership
+from moderation.cycle import callbacks
 from moderation.models import Report
 from tests.botrunner.conftest import member, started_shift, today_report
 from tests.factories import ParticipantFactory
@@ -52,7 +53,7 @@ def test_skip_button_asks_to_confirm_then_skips(api, bot, report):
 
 
 def test_skip_callback_of_the_daily_task_message_asks_to_confirm(api, bot, report):
-    question = press(api, keyboards.SKIP, 1)[-1]
+    question = press(api, callbacks.SKIP, 1)[-1]
 
     assert question.text == texts.render(
         "skip_confirm", "en", task=report.day.task.title, skipped=0, limit=5
@@ -64,7 +65,7 @@ def test_skip_callback_of_the_daily_task_message_asks_to_confirm(api, bot, repor
 
 
 def test_skip_cancelled_keeps_the_task(api, bot, report):
-    press(api, keyboards.SKIP, 1)
+    press(api, callbacks.SKIP, 1)
 
     kept = press(api, keyboards.SKIP_NO, 2)[-1]
 
@@ -102,7 +103,7 @@ def test_skip_confirmation_of_an_earlier_day_skips_nothing(api, bot, report):
 def test_skip_refused_unless_waiting(api, bot, report, status, text, context):
     Report.objects.filter(pk=report.pk).update(status=status)
 
-    reply = press(api, keyboards.SKIP, 1)[-1]
+    reply = press(api, callbacks.SKIP, 1)[-1]
 
     assert reply.text == texts.render(text, "en", **context)
     assert Report.objects.get(pk=report.pk).status == status
@@ -124,7 +125,7 @@ def test_balance_answers_points_in_the_members_language(api, bot):
     )
 
     api.message_update(CHAT, keyboards.label("button_balance", "en"))
-    api.callback_update(CHAT + 1, keyboards.BALANCE)
+    api.callback_update(CHAT + 1, callbacks.BALANCE)
 
     assert messages(api, 1)[-1].text == "💰 You have 21 points."
     assert messages(api, 1, CHAT + 1)[-1].text == "💰 У тебя 21 балл."

@@ -10,6 +10,7 @@ from django.db import connection
 
 from botrunner import keyboards, texts
 from core.models import Application, Membership, Participant
+from moderation.cycle import callbacks
 from moderation.models import Report, Submission
 from notifications.models import OutboxMessage
 from tests.botrunner.conftest import member, started_shift, today_report
@@ -90,7 +91,7 @@ def test_handler_error_apologises_and_the_bot_goes_on(api, bot, monkeypatch, cap
     monkeypatch.setattr("botrunner.handlers.menu.participant_balance", broken)
     ParticipantFactory(telegram_id=CHAT)
 
-    api.callback_update(CHAT, keyboards.BALANCE)
+    api.callback_update(CHAT, callbacks.BALANCE)
     apology = api.wait_sent(1, chat_id=CHAT, method="sendMessage")[-1]
     api.message_update(CHAT, "/help")
     after = api.wait_sent(2, chat_id=CHAT, method="sendMessage")[-1]

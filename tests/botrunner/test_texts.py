@@ -5,7 +5,7 @@ import pytest
 from django.utils import translation
 
 from botrunner import texts
-from core import exceptions
+from moderation import exceptions as moderation_exceptions
 from moderation.models import Report
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -66,23 +66,23 @@ def test_render_unknown_language_falls_back_to_the_default(settings):
 
 def test_render_error_has_a_text_for_each_bot_refusal():
     refusals = [
-        exceptions.NoTaskToday(participant="x"),
-        exceptions.ReportUnderReview(),
-        exceptions.ReportAlreadyApproved(),
-        exceptions.ReportAlreadySkipped(),
-        exceptions.ReportAttemptsExhausted(limit=3),
-        exceptions.PhotoRequired(kind="text"),
-        exceptions.PhotoAlreadySent(),
-        exceptions.ParticipantNotRegistered(),
-        exceptions.ParticipantNotMember(participant="x"),
+        moderation_exceptions.NoTaskToday(participant="x"),
+        moderation_exceptions.ReportUnderReview(),
+        moderation_exceptions.ReportAlreadyApproved(),
+        moderation_exceptions.ReportAlreadySkipped(),
+        moderation_exceptions.ReportAttemptsExhausted(limit=3),
+        moderation_exceptions.PhotoRequired(kind="text"),
+        moderation_exceptions.PhotoAlreadySent(),
+        moderation_exceptions.ParticipantNotRegistered(),
+        moderation_exceptions.ParticipantNotMember(participant="x"),
     ]
 
     replies = [texts.render_error(error, "en") for error in refusals]
 
     assert len(set(replies)) == len(refusals)
-    assert texts.render_error(exceptions.ReportAttemptsExhausted(limit=3), "en") == (
-        texts.render("attempts_exhausted", "en", limit=3)
-    )
+    assert texts.render_error(
+        moderation_exceptions.ReportAttemptsExhausted(limit=3), "en"
+    ) == (texts.render("attempts_exhausted", "en", limit=3))
 
 
 def test_render_error_maps_only_known_texts():
@@ -94,7 +94,7 @@ def test_variants_cover_both_languages():
 
 
 def test_render_error_words_statuses_in_the_participants_language():
-    error = exceptions.ReportNotWaiting(status=Report.Status.DECLINED.label)
+    error = moderation_exceptions.ReportNotWaiting(status=Report.Status.DECLINED.label)
     with translation.override("ru"):
         declined_ru = str(Report.Status.DECLINED.label)
 

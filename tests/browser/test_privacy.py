@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from core import roles
 from core.models import Participant
-from moderation.services import tick
+from moderation.cycle.clock import tick
 from tests.factories import ParticipantFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]

@@ -33,11 +33,10 @@ from django_celery_results.models import GroupResult, TaskResult
 
 from core import roles
 from core.models import Membership, Participant, Shift
-from core.services import shift_update
+from moderation.insights.digests import digest_subscription_save
+from moderation.insights.export_jobs import export_record
 from moderation.models import DigestSubscription, MailingDelivery
-from moderation.services.digests import digest_subscription_save
-from moderation.services.exports import export_record
-from moderation.services.shifts import shift_start
+from moderation.shifts.lifecycle import shift_start, shift_update
 from notifications.models import Mailing, MessageTemplate, OutboxMessage
 from notifications.texts import editable_texts
 from tests.core.english import english_sources, visible_texts

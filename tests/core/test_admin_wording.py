@@ -13,8 +13,8 @@ from core import roles
 from core.admin.installed_apps import crontab_description
 from core.admin_wording import COUNT, SELECTED_ACCUSATIVE, _raw
 from core.models import Task
+from moderation.insights.digests import digest_subscription_save
 from moderation.models import DigestSubscription
-from moderation.services.digests import digest_subscription_save
 from notifications.models import Mailing
 from tests.core.english import visible_texts
 from tests.factories import ParticipantFactory, ShiftFactory, TaskFactory, UserFactory

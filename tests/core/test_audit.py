@@ -22,37 +22,37 @@ from django.urls import reverse
 from django.utils import timezone
 
 import core.services
-import moderation.services
 import notifications.services
 from core import roles
 from core.audit import audit_message, audit_record
 from core.models import Participant, PrivacyNotice, Shift, Task
-from core.services import (
-    privacy_notice_update,
-    shift_create,
-    shift_update,
-    user_telegram_chat_set,
-)
-from moderation.imports import ParticipantImportResource
-from moderation.models import DigestSubscription
-from moderation.services.applications import (
-    application_approve,
-    application_decline,
-    applications_decline_pending,
-)
-from moderation.services.digests import (
+from core.services import privacy_notice_update, user_telegram_chat_set
+from moderation.insights.digests import (
     digest_send,
     digest_subscription_delete,
     digest_subscription_save,
 )
-from moderation.services.erasure import participant_erase
-from moderation.services.exports import (
+from moderation.insights.export_jobs import (
     export_job_create,
     export_job_run,
     export_record,
 )
-from moderation.services.reviews import report_approve, report_decline
-from moderation.services.shifts import shift_cancel, shift_finish, shift_start
+from moderation.insights.imports import ParticipantImportResource
+from moderation.models import DigestSubscription
+from moderation.participants.erasure import participant_erase
+from moderation.review.reviews import report_approve, report_decline
+from moderation.shifts.applications import (
+    application_approve,
+    application_decline,
+    applications_decline_pending,
+)
+from moderation.shifts.lifecycle import (
+    shift_cancel,
+    shift_create,
+    shift_finish,
+    shift_start,
+    shift_update,
+)
 from notifications.models import Mailing, MessageTemplate, OutboxMessage
 from notifications.services import (
     mailing_cancel,
@@ -88,9 +88,16 @@ pytestmark = pytest.mark.django_db
 Expected = tuple[type[Model], str | None, int, str]
 
 
+# Moderation's parts holding services (moderation/<part>/*.py).
+MODERATION_PARTS = ("shifts", "review", "cycle", "participants", "insights")
+
+
 def _service_modules() -> list:
     modules = [core.services]
-    for package in (moderation.services, notifications.services):
+    packages = [
+        importlib.import_module(f"moderation.{part}") for part in MODERATION_PARTS
+    ]
+    for package in (*packages, notifications.services):
         modules += [
             importlib.import_module(f"{package.__name__}.{info.name}")
             for info in pkgutil.iter_modules(package.__path__)
@@ -354,8 +361,8 @@ def case_message_template_reset(staff):
 
 CASES: dict[str, Callable[[Any], Expected]] = {
     "services.privacy_notice_update": case_privacy_notice_update,
-    "services.shift_create": case_shift_create,
-    "services.shift_update": case_shift_update,
+    "lifecycle.shift_create": case_shift_create,
+    "lifecycle.shift_update": case_shift_update,
     "services.user_telegram_chat_set": case_user_telegram_chat_set,
     "applications.application_approve": case_application_approve,
     "applications.application_decline": case_application_decline,
@@ -364,13 +371,13 @@ CASES: dict[str, Callable[[Any], Expected]] = {
     "digests.digest_subscription_save": case_digest_subscription_save,
     "digests.digest_subscription_delete": case_digest_subscription_delete,
     "erasure.participant_erase": case_participant_erase,
-    "exports.export_job_create": case_export_job_create,
-    "exports.export_record": case_export_record,
+    "export_jobs.export_job_create": case_export_job_create,
+    "export_jobs.export_record": case_export_record,
     "reviews.report_approve": case_report_approve,
     "reviews.report_decline": case_report_decline,
-    "shifts.shift_start": case_shift_start,
-    "shifts.shift_cancel": case_shift_cancel,
-    "shifts.shift_finish": case_shift_finish,
+    "lifecycle.shift_start": case_shift_start,
+    "lifecycle.shift_cancel": case_shift_cancel,
+    "lifecycle.shift_finish": case_shift_finish,
     "mailings.mailing_save_draft": case_mailing_save_draft,
     "mailings.mailing_schedule": case_mailing_schedule,
     "mailings.mailing_pause": case_mailing_pause,
@@ -409,14 +416,14 @@ def test_audit_every_service_taking_by_records_an_entry(service, administrator):
     "service",
     [
         # As beat, a worker or the bot calls them: nobody to record.
-        "shifts.shift_start",
+        "lifecycle.shift_start",
         "digests.digest_send",
         "mailings.mailing_schedule",
     ],
 )
 def test_audit_system_actions_record_nothing(service, administrator):
     calls = {
-        "shifts.shift_start": lambda: shift_start(ShiftFactory(), by=None),
+        "lifecycle.shift_start": lambda: shift_start(ShiftFactory(), by=None),
         "digests.digest_send": lambda: digest_send(_digest(), by=None),
         "mailings.mailing_schedule": lambda: mailing_schedule(
             _mailing(administrator), by=None

@@ -4,7 +4,7 @@ import zoneinfo
 import pytest
 from django.utils import translation
 
-from core.exceptions import ShiftNotOver, ShiftTooLong
+from moderation.exceptions import ShiftNotOver, ShiftTooLong
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from core.models import Shift
-from core.services import shift_create
+from moderation.shifts.lifecycle import shift_create
 from tests.factories import TaskFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,7 +1,8 @@
 import pytest
 
 from core.models import Shift
-from moderation.services import report_approve, report_decline, tick
+from moderation.cycle.clock import tick
+from moderation.review.reviews import report_approve, report_decline
 from tests.factories import report_under_review
 from tests.moderation.days import at, make_shift, members_of, refreshed, report_of
 

@@ -7,7 +7,7 @@ import datetime as dt
 
 from core.models import Membership, Shift
 from moderation.models import Report
-from moderation.services import application_approve
+from moderation.shifts.applications import application_approve
 from notifications.models import OutboxMessage
 from tests.factories import ApplicationFactory, ShiftFactory
 

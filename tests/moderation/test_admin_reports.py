@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from moderation.models import Report
-from moderation.services import report_decline
+from moderation.review.reviews import report_decline
 from tests.factories import (
     ReportFactory,
     ShiftFactory,

@@ -2,7 +2,8 @@ import datetime as dt
 
 import pytest
 
-from core.exceptions import (
+from core.models import Application, Membership, Shift
+from moderation.exceptions import (
     ApplicationAlreadyMember,
     ApplicationAlreadyPending,
     ApplicationLimitReached,
@@ -11,9 +12,8 @@ from core.exceptions import (
     ReasonRequired,
     RegistrationClosed,
 )
-from core.models import Application, Membership, Shift
 from moderation.models import Report
-from moderation.services import (
+from moderation.shifts.applications import (
     application_approve,
     application_decline,
     application_submit,

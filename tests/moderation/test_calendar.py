@@ -2,13 +2,14 @@ import datetime as dt
 
 import pytest
 
+from moderation.cycle.days import day_open
 from moderation.models import Report
-from moderation.services import application_approve, day_open
-from moderation.services.calendar import (
+from moderation.review.calendar import (
     membership_calendar,
     membership_streaks,
     streaks,
 )
+from moderation.shifts.applications import application_approve
 from tests.factories import ApplicationFactory, ShiftFactory
 
 START = dt.date(2027, 3, 1)

@@ -4,7 +4,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from core.models import Shift
-from moderation.services import clock, tick
+from moderation.cycle import clock
+from moderation.cycle.clock import tick
 from notifications.models import OutboxMessage
 from tests.moderation.days import at, make_shift, members_of, refreshed, sent
 

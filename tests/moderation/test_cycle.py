@@ -3,10 +3,11 @@ import datetime as dt
 import pytest
 from django.core.files.base import ContentFile
 
-from core.exceptions import ShiftWrongStatus
 from core.models import Membership, Shift
+from moderation.cycle.days import day_open, membership_exclude
+from moderation.exceptions import ShiftWrongStatus
 from moderation.models import Report
-from moderation.services import application_approve, day_open, membership_exclude
+from moderation.shifts.applications import application_approve
 from notifications.models import OutboxMessage
 from tests.factories import ApplicationFactory, MembershipFactory, report_under_review
 from tests.moderation.days import (

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from moderation.services import day_open, reminders_send
+from moderation.cycle.days import day_open, reminders_send
 from notifications.models import MessageTemplate, OutboxMessage
 from notifications.texts import staff_wordings_forget
 from tests.factories import MembershipFactory

@@ -14,8 +14,8 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask, PeriodicTasks
 
 from core.models import Shift
+from moderation.insights.digests import digest_send, digest_subscription_save
 from moderation.models import DigestSubscription, Report
-from moderation.services.digests import digest_send, digest_subscription_save
 from moderation.tasks import digest_send_task
 from tests.factories import MembershipFactory, ReportFactory, ShiftFactory, UserFactory
 

@@ -10,12 +10,13 @@ from django.utils import timezone
 from botrunner.bot import bot_create, dispatcher_create, storage_create
 from botrunner.states import Registration
 from core.audit import audit_message
-from core.exceptions import OutboxMessageRecipientErased, ParticipantAlreadyErased
 from core.models import Application, Membership, Participant, Shift
 from core.services import participant_register
-from moderation import statistics
+from moderation.exceptions import ParticipantAlreadyErased
+from moderation.insights import statistics
 from moderation.models import Report, Submission
-from moderation.services import participant_erase
+from moderation.participants.erasure import participant_erase
+from notifications.exceptions import OutboxMessageRecipientErased
 from notifications.models import Mailing, OutboxMessage
 from notifications.services import message_enqueue, message_requeue
 from notifications.services.audience import Audience, audience_participants

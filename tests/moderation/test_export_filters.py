@@ -11,16 +11,16 @@ from django.core.files.storage import default_storage
 from django.test import RequestFactory
 from django.urls import reverse
 
-from core.exceptions import ExportFilterInvalid, ExportFilterUnknown
 from core.models import Application, Participant
 from moderation.admin.exports import StreamingExportMixin
-from moderation.models import ExportJob, Report
-from moderation.resources import EXPORT_RESOURCES, ReportResource
-from moderation.services.exports import (
+from moderation.exceptions import ExportFilterInvalid, ExportFilterUnknown
+from moderation.insights.export_jobs import (
     export_job_create,
     export_job_run,
     export_queryset,
 )
+from moderation.insights.resources import EXPORT_RESOURCES, ReportResource
+from moderation.models import ExportJob, Report
 from tests.factories import (
     ApplicationFactory,
     MembershipFactory,

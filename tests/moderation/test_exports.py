@@ -10,10 +10,10 @@ from django.urls import reverse
 
 from core import roles
 from core.models import Participant
-from moderation import exports
+from moderation.insights import exports
+from moderation.insights.export_jobs import QUEUE_UNAVAILABLE
+from moderation.insights.resources import ReportResource, TaskResource
 from moderation.models import ExportJob, Report
-from moderation.resources import ReportResource, TaskResource
-from moderation.services.exports import QUEUE_UNAVAILABLE
 from tests.factories import (
     ParticipantFactory,
     ReportFactory,
@@ -48,7 +48,7 @@ def export_post(client, model: str, resource: str, file_format: int, query=""):
 
 
 def resource_class(name: str):
-    from moderation import resources
+    from moderation.insights import resources
 
     return next(
         cls
@@ -231,7 +231,7 @@ def test_large_export_while_the_broker_is_down_fails_the_job_visibly(
 
 
 def test_export_job_failure_is_recorded(coordinator):
-    from moderation.services.exports import export_job_run
+    from moderation.insights.export_jobs import export_job_run
 
     job = ExportJob.objects.create(
         created_by=coordinator,

@@ -6,7 +6,7 @@ import random
 from PIL import Image, ImageDraw, ImageFont
 
 from moderation.demo import demo_image
-from moderation.fonts import caption_font
+from moderation.insights.fonts import caption_font
 
 RUSSIAN = "Съешь же ещё этих мягких французских булок, да выпей чаю. Ёжик"
 # A code point no font maps: it is drawn as the font's "missing glyph" box.

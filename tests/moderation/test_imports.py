@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from core.models import Participant, Task
-from moderation.imports import ParticipantImportResource
+from moderation.insights.imports import ParticipantImportResource
 from tests.factories import ParticipantFactory, TaskFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
+from core.images import hash_distance, image_prepare
 from core.models import Shift
-from moderation.images import hash_distance, image_prepare
 from moderation.models import Report
-from moderation.services import report_submit
+from moderation.review.submissions import report_submit
 from tests.factories import MembershipFactory, ReportFactory, ShiftFactory
 from tests.fakes.telegram_api import make_jpeg
 

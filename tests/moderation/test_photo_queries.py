@@ -8,10 +8,10 @@ import datetime as dt
 
 import pytest
 
+from core.images import image_prepare
 from core.models import Shift
 from core.selectors import participant_by_telegram_id
-from moderation.images import image_prepare
-from moderation.services import report_photo_check, report_submit
+from moderation.review.submissions import report_photo_check, report_submit
 from tests.factories import MembershipFactory, ReportFactory, ShiftFactory
 from tests.fakes.telegram_api import make_jpeg
 

@@ -1,6 +1,6 @@
 import pytest
 
-from moderation.services import day_open, membership_exclude, reminders_send
+from moderation.cycle.days import day_open, membership_exclude, reminders_send
 from notifications.models import OutboxMessage
 from tests.factories import MembershipFactory, report_under_review
 from tests.moderation.days import START, at, report_of, started_shift

@@ -6,7 +6,9 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from PIL import Image
 
-from core.exceptions import (
+from core.images import image_prepare
+from core.models import Membership, Shift
+from moderation.exceptions import (
     NoTaskToday,
     ParticipantNotMember,
     ParticipantNotRegistered,
@@ -18,18 +20,14 @@ from core.exceptions import (
     ReportNotWaiting,
     ReportUnderReview,
 )
-from core.models import Membership, Shift
-from moderation.images import image_prepare
 from moderation.models import Report, Submission
-from moderation.services import (
+from moderation.participants.services import participant_balance, participant_overview
+from moderation.review.reports import (
     membership_skipped_count,
-    participant_balance,
-    participant_overview,
-    report_photo_check,
     report_skip,
-    report_submit,
     report_today,
 )
+from moderation.review.submissions import report_photo_check, report_submit
 from tests.factories import (
     MembershipFactory,
     ParticipantFactory,

@@ -10,9 +10,11 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from core.models import Shift
-from moderation import statistics
+from moderation.cycle import retention
+from moderation.cycle.clock import tick
+from moderation.cycle.retention import shift_photos_remove
+from moderation.insights import statistics
 from moderation.models import ExportJob, Report, Submission
-from moderation.services import retention, shift_photos_remove, tick
 from tests.factories import UserFactory, report_under_review
 from tests.moderation.days import at, make_shift, members_of, refreshed, report_of
 
@@ -100,7 +102,7 @@ def test_retention_deletes_in_bounded_batches(finished, monkeypatch):
 
 
 def test_tick_deletes_at_most_a_tick_s_worth_of_photos(finished, monkeypatch):
-    monkeypatch.setattr("moderation.services.clock.PHOTOS_PER_TICK", 2)
+    monkeypatch.setattr("moderation.cycle.clock.PHOTOS_PER_TICK", 2)
     due = finished.finished_at + 90 * DAYS
 
     counts = [

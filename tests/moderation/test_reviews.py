@@ -4,10 +4,11 @@ import threading
 import pytest
 from django.db import connection
 
-from core.exceptions import ReasonRequired, ReportNotUnderReview
 from core.models import Shift
+from moderation.exceptions import ReasonRequired, ReportNotUnderReview
 from moderation.models import Report, Submission
-from moderation.services import report_approve, report_decline, shift_finish
+from moderation.review.reviews import report_approve, report_decline
+from moderation.shifts.lifecycle import shift_finish
 from notifications.models import OutboxMessage
 from tests.factories import (
     MembershipFactory,

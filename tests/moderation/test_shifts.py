@@ -2,15 +2,11 @@ import datetime as dt
 
 import pytest
 
-from core.exceptions import ShiftNotOver, ShiftWrongStatus
 from core.models import Application, Shift
+from moderation.exceptions import ShiftNotOver, ShiftWrongStatus
 from moderation.models import Report
-from moderation.services import (
-    application_approve,
-    shift_cancel,
-    shift_finish,
-    shift_start,
-)
+from moderation.shifts.applications import application_approve
+from moderation.shifts.lifecycle import shift_cancel, shift_finish, shift_start
 from notifications.models import OutboxMessage
 from tests.factories import ApplicationFactory, ReportFactory, ShiftFactory
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.models import Membership, Shift
-from moderation import statistics
+from moderation.insights import statistics
 from moderation.models import Report, Submission
 from notifications.models import OutboxMessage
 from tests.factories import MembershipFactory, ReportFactory, ShiftFactory

@@ -5,17 +5,10 @@ import datetime as dt
 import pytest
 
 from core.models import Shift
-from moderation.services import (
-    application_approve,
-    application_decline,
-    day_open,
-    membership_exclude,
-    reminders_send,
-    report_approve,
-    report_decline,
-    shift_cancel,
-    shift_finish,
-)
+from moderation.cycle.days import day_open, membership_exclude, reminders_send
+from moderation.review.reviews import report_approve, report_decline
+from moderation.shifts.applications import application_approve, application_decline
+from moderation.shifts.lifecycle import shift_cancel, shift_finish
 from notifications.models import MessageTemplate
 from notifications.texts import REGISTRY
 from tests.factories import ApplicationFactory, report_under_review

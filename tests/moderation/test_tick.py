@@ -6,8 +6,9 @@ from django.db import connection
 
 from core import heartbeats
 from core.models import Heartbeat, Shift
+from moderation.cycle.clock import tick
 from moderation.models import Report
-from moderation.services import report_approve, report_decline, tick
+from moderation.review.reviews import report_approve, report_decline
 from notifications.models import OutboxMessage
 from tests.factories import report_under_review
 from tests.moderation.days import at, make_shift, members_of, refreshed, sent, statuses

@@ -3,13 +3,13 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from core.exceptions import (
+from core.models import Shift
+from notifications.exceptions import (
     MailingInvalid,
     MailingNoRecipients,
     MailingWrongStatus,
     StaffChatUnknown,
 )
-from core.models import Shift
 from notifications.models import Mailing, OutboxMessage
 from notifications.services import (
     mailing_cancel,

@@ -7,7 +7,7 @@ from celery.signals import task_prerun
 from django.db import connection, transaction
 from django.utils import timezone
 
-from core.exceptions import OutboxMessageWrongStatus
+from notifications.exceptions import OutboxMessageWrongStatus
 from notifications.models import Mailing, OutboxMessage
 from notifications.services import (
     message_claim_next,

@@ -5,7 +5,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from moderation.services.clock import tick
+from moderation.cycle.clock import tick
 
 
 def moment_parse(value: str) -> dt.datetime:

@@ -31,7 +31,7 @@ from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.text import smart_split, unescape_string_literal
 
-from core.exceptions import ExportFilterInvalid, ExportFilterUnknown
+from moderation.exceptions import ExportFilterInvalid, ExportFilterUnknown
 
 # Parameters of a list that choose how it is shown, not which rows it has.
 LIST_DISPLAY_PARAMETERS = frozenset(

@@ -14,9 +14,9 @@ from django.utils.translation import gettext_noop
 from core.audit import audit_record
 from core.celery import task_kick
 from core.models import User
-from moderation import export_filters, exports
+from moderation.insights import export_filters, exports
+from moderation.insights.resources import EXPORT_RESOURCES, ExportResource
 from moderation.models import ExportJob
-from moderation.resources import EXPORT_RESOURCES, ExportResource
 
 logger = logging.getLogger(__name__)
 

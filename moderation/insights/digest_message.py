@@ -12,8 +12,8 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from moderation import charts, statistics
-from moderation.exports import escape_formula
+from moderation.insights import charts, statistics
+from moderation.insights.exports import escape_formula
 from moderation.models import DigestSubscription
 
 CHART_CID = "digest-chart"

@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 from core.exceptions import PhotoTooLarge, PhotoUnreadable
-from moderation.images import (
+from core.images import (
     hash_distance,
     image_prepare,
     image_size_check,

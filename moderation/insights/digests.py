@@ -17,10 +17,10 @@ from core.audit import (
     audit_record,
     fields_changed,
 )
-from core.exceptions import DigestNoRecipients
 from core.models import User
 from core.schedule import DIGEST_TASK
-from moderation.digests import digest_message
+from moderation.exceptions import DigestNoRecipients
+from moderation.insights.digest_message import digest_message
 from moderation.models import DigestSubscription
 
 

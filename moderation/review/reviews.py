@@ -8,10 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from core.audit import audit_record
-from core.exceptions import ReasonRequired, ReportNotUnderReview
 from core.models import Membership, Shift, User
+from moderation.exceptions import ReasonRequired, ReportNotUnderReview
 from moderation.models import Report, Submission
-from moderation.services.shifts import shift_finish
+from moderation.shifts.lifecycle import shift_finish
 from notifications.models import OutboxMessage
 from notifications.services import message_enqueue
 from notifications.texts import message_render

@@ -5,7 +5,7 @@ A photo goes through two steps, so that nothing is downloaded for a refusal:
 was already stored by an earlier delivery of the same update or album), and
 `report_submit` stores it, checking every rule again under a row lock.
 
-Their reads are in moderation/selectors.py; the rules are here.
+Their reads are in moderation/review/selectors.py; the rules are here.
 """
 
 import datetime as dt
@@ -15,26 +15,26 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from core.exceptions import (
+from core.images import NEAR_DUPLICATE_DISTANCE, PreparedImage, hash_distance
+from core.models import Participant
+from moderation.exceptions import (
     NoTaskToday,
     ParticipantNotRegistered,
     PhotoAlreadySent,
     PhotoRequired,
     ReportAttemptsExhausted,
 )
-from core.models import Participant
-from moderation.images import NEAR_DUPLICATE_DISTANCE, PreparedImage, hash_distance
 from moderation.models import Report, Submission
-from moderation.selectors import (
+from moderation.review.reports import (
+    no_report_today,
+    report_of_today,
+    report_settled_check,
+)
+from moderation.review.selectors import (
     KnownPhoto,
     photo_hashes_of,
     photo_known,
     photo_same_hash_in_shift,
-)
-from moderation.services.reports import (
-    no_report_today,
-    report_of_today,
-    report_settled_check,
 )
 
 # Kinds of message content that count as a photo: a photo, or an image file.

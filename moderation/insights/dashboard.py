@@ -9,7 +9,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 
 from core.models import Application, Membership, Shift
-from moderation import charts, statistics
+from moderation.insights import charts, statistics
 from moderation.models import Report
 from notifications.models import OutboxMessage
 

@@ -1,20 +1,131 @@
-"""The shift lifecycle: start, cancel, finish."""
+"""The shift lifecycle: create (with its day->task plan), update, start, cancel,
+finish."""
 
 import datetime as dt
+import itertools
+import random
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from core.audit import audit_record
-from core.exceptions import ShiftNotOver, ShiftWrongStatus
-from core.models import Shift, User
+from core.audit import ADDED, ADDITION, CHANGED, audit_record, fields_changed
+from core.models import Shift, ShiftDay, Task, User
+from core.services import add_months
+from moderation.exceptions import (
+    ShiftAlreadyPreparing,
+    ShiftDatesInvalid,
+    ShiftNoTasks,
+    ShiftNotOver,
+    ShiftOverlapsRunning,
+    ShiftTooLong,
+    ShiftWrongStatus,
+)
 from moderation.models import Report
-from moderation.services.applications import applications_decline_pending
+from moderation.shifts.applications import applications_decline_pending
 from notifications.formatting import template_fill
 from notifications.models import OutboxMessage
 from notifications.services import message_enqueue
 from notifications.texts import message_render
+
+SHIFT_MAX_MONTHS = 4
+SHIFT_EDITABLE_FIELDS = frozenset(
+    {
+        "title",
+        "start_date",
+        "end_date",
+        "time_zone",
+        "task_hour",
+        "reminder_hour",
+        "max_attempts",
+        "skip_limit",
+        "final_message",
+    }
+)
+
+
+def shift_validate(shift: Shift) -> None:
+    """Check the dates of a new or preparing shift against the shift rules."""
+    if shift._state.adding and not Task.objects.filter(is_archived=False).exists():
+        raise ShiftNoTasks()
+    if shift.start_date >= shift.end_date:
+        raise ShiftDatesInvalid()
+    if shift.end_date >= add_months(shift.start_date, SHIFT_MAX_MONTHS):
+        raise ShiftTooLong(months=SHIFT_MAX_MONTHS)
+    others = Shift.objects.exclude(pk=shift.pk)
+    preparing = others.preparing().first()
+    if shift.status == Shift.Status.PREPARING and preparing is not None:
+        raise ShiftAlreadyPreparing(other=preparing.title)
+    running = others.running().order_by("-end_date").first()
+    if running is not None and shift.start_date <= running.end_date:
+        raise ShiftOverlapsRunning(other=running.title, end_date=running.end_date)
+
+
+@transaction.atomic
+def shift_create(shift: Shift, *, by: User | None) -> Shift:
+    """Save a new (unsaved) shift as preparing and give it a day->task plan."""
+    shift.status = Shift.Status.PREPARING
+    shift_validate(shift)
+    shift.full_clean(exclude=["status"], validate_constraints=False)
+    try:
+        with transaction.atomic():
+            shift.save()
+    except IntegrityError as error:
+        # Two coordinators creating a shift at once: the partial unique index wins.
+        other = Shift.objects.preparing().first()
+        raise ShiftAlreadyPreparing(other=other.title if other else "?") from error
+    shift_plan_generate(shift)
+    audit_record(shift, by=by, action=ADDED, flag=ADDITION)
+    return shift
+
+
+@transaction.atomic
+def shift_update(shift: Shift, *, by: User | None, **fields) -> Shift:
+    """Change a shift's settings; new dates of a preparing shift re-plan its days."""
+    unknown = set(fields) - SHIFT_EDITABLE_FIELDS
+    if unknown:
+        raise TypeError(f"Unknown shift fields: {sorted(unknown)}")
+    dates_changed = any(
+        getattr(shift, name) != fields[name]
+        for name in ("start_date", "end_date")
+        if name in fields
+    )
+    if dates_changed and shift.status != Shift.Status.PREPARING:
+        raise ShiftWrongStatus(
+            shift=shift.title,
+            status=shift.get_status_display(),
+            expected=Shift.Status.PREPARING.label,
+        )
+    for name, value in fields.items():
+        setattr(shift, name, value)
+    if dates_changed:
+        shift_validate(shift)
+    shift.full_clean(exclude=["status"], validate_constraints=False)
+    changed = fields_changed(shift)
+    shift.save(update_fields=[*fields, "updated_at"])
+    if dates_changed:
+        shift_plan_generate(shift)
+    if changed:
+        audit_record(shift, by=by, action=CHANGED, details={"fields": changed})
+    return shift
+
+
+def shift_plan_generate(shift: Shift, *, seed: int | None = None) -> list[ShiftDay]:
+    """Replace the shift's plan: non-archived tasks shuffled, then cycled over its days."""
+    tasks = list(Task.objects.filter(is_archived=False).order_by("pk"))
+    if not tasks:
+        raise ShiftNoTasks()
+    random.Random(seed if seed is not None else shift.pk).shuffle(tasks)
+    ShiftDay.objects.filter(shift=shift).delete()
+    days = [
+        ShiftDay(
+            shift=shift, date=shift.start_date + dt.timedelta(days=offset), task=task
+        )
+        for offset, task in zip(
+            range(shift.duration_days), itertools.cycle(tasks), strict=False
+        )
+    ]
+    return ShiftDay.objects.bulk_create(days)
 
 
 def lock_shift(shift: Shift, *expected: Shift.Status) -> Shift:

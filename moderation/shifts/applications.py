@@ -7,7 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from core.audit import audit_record
-from core.exceptions import (
+from core.models import Application, Membership, Participant, Shift, User
+from moderation.exceptions import (
     ApplicationAlreadyMember,
     ApplicationAlreadyPending,
     ApplicationLimitReached,
@@ -16,7 +17,6 @@ from core.exceptions import (
     ReasonRequired,
     RegistrationClosed,
 )
-from core.models import Application, Membership, Participant, Shift, User
 from moderation.models import Report
 from notifications.models import OutboxMessage
 from notifications.services import message_enqueue

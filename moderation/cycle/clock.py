@@ -11,15 +11,15 @@ from django.utils import timezone
 from core.exceptions import DomainError
 from core.heartbeats import BEAT, heartbeat_record
 from core.models import Shift, ShiftDay
-from moderation.models import Report
-from moderation.services.cycle import day_open, reminders_send
-from moderation.services.retention import (
+from moderation.cycle.days import day_open, reminders_send
+from moderation.cycle.retention import (
     PHOTOS_PER_TICK,
     export_files_remove_due,
     shift_photos_remove,
     shifts_photos_due,
 )
-from moderation.services.shifts import shift_finish, shift_start
+from moderation.models import Report
+from moderation.shifts.lifecycle import shift_finish, shift_start
 
 logger = logging.getLogger(__name__)
 

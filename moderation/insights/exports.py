@@ -20,8 +20,8 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
-from moderation import resources
-from moderation.resources import ExportResource
+from moderation.insights import resources
+from moderation.insights.resources import ExportResource
 
 # A cell starting with one of these is a formula to Excel / LibreOffice (OWASP).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

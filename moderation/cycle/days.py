@@ -19,15 +19,12 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from core.models import Membership, Participant, Shift, ShiftDay
+from moderation.cycle import callbacks
 from moderation.models import Report
-from moderation.services.shifts import lock_shift, reports_skip_unsent
+from moderation.shifts.lifecycle import lock_shift, reports_skip_unsent
 from notifications.models import OutboxMessage
 from notifications.services import message_enqueue, messages_enqueue
 from notifications.texts import message_render
-
-# Callback data of the day's task keyboard, answered by the bot.
-CALLBACK_SKIP = "skip"
-CALLBACK_BALANCE = "balance"
 
 
 def task_keyboard(participant: Participant) -> list[list[dict[str, str]]]:
@@ -36,11 +33,11 @@ def task_keyboard(participant: Participant) -> list[list[dict[str, str]]]:
         [
             {
                 "text": message_render("button_skip_task", participant),
-                "callback_data": CALLBACK_SKIP,
+                "callback_data": callbacks.SKIP,
             },
             {
                 "text": message_render("button_balance", participant),
-                "callback_data": CALLBACK_BALANCE,
+                "callback_data": callbacks.BALANCE,
             },
         ]
     ]

@@ -4,19 +4,19 @@ import contextlib
 import datetime as dt
 from dataclasses import dataclass
 
-from core.exceptions import (
+from core.models import Application, Membership, Participant, Shift
+from moderation.exceptions import (
     NoOpenShift,
     NoTaskToday,
     ParticipantNotMember,
     RegistrationClosed,
 )
-from core.models import Application, Membership, Participant, Shift
 from moderation.models import Report
-from moderation.services.applications import (
+from moderation.review.reports import membership_current, report_today
+from moderation.shifts.applications import (
     application_submit,
     shift_open_for_registration,
 )
-from moderation.services.reports import membership_current, report_today
 
 
 def participant_apply(

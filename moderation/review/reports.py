@@ -1,6 +1,6 @@
 """Today's report of a member, and skipping its task.
 
-Photos are submitted in moderation/services/submissions.py.
+Photos are submitted in moderation/review/submissions.py.
 """
 
 import datetime as dt
@@ -9,8 +9,9 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
-from core.exceptions import (
-    DomainError,
+from core.exceptions import DomainError
+from core.models import Membership, Participant, Task
+from moderation.exceptions import (
     NoTaskToday,
     ParticipantNotMember,
     ParticipantNotRegistered,
@@ -19,9 +20,8 @@ from core.exceptions import (
     ReportNotWaiting,
     ReportUnderReview,
 )
-from core.models import Membership, Participant, Task
 from moderation.models import Report
-from moderation.selectors import reports_around
+from moderation.review.selectors import reports_around
 
 
 def membership_current(participant: Participant | None) -> Membership:

@@ -17,10 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from core.audit import audit_record
-from core.exceptions import ParticipantAlreadyErased
 from core.models import Application, Membership, Participant, Shift, User
+from moderation.cycle.retention import photos_remove
+from moderation.exceptions import ParticipantAlreadyErased
 from moderation.models import Report, Submission
-from moderation.services.retention import photos_remove
 from notifications.services import participant_messages_erase
 
 # Each is called with the Telegram id of an erased participant, after commit.

@@ -2,7 +2,7 @@
 
 Each export column is a `Field` whose `attribute` is an ORM path
 ("membership__participant__last_name"), so the same declaration serves both the
-streamed export (`values_list` of the paths, see `moderation.exports`) and
+streamed export (`values_list` of the paths, see `moderation.insights.exports`) and
 import-export's own object-by-object path. Column names are the field names, so an
 exported file can be edited and imported back; people choose the columns by their
 labels, the verbose names (`ExportResource.field_label`).
@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources
 
 from core.models import Application, Membership, Participant, Task
-from moderation import export_filters as filters
+from moderation.insights import export_filters as filters
 from moderation.models import MailingDelivery, Report
 
 
@@ -44,7 +44,7 @@ class ExportResource(resources.ModelResource):
     """A resource whose export is streamed; `personal_data` needs its permission.
 
     `list_filters` and `search_fields` are what the export accepts of its admin
-    list's filters and search (see `moderation.export_filters`).
+    list's filters and search (see `moderation.insights.export_filters`).
     """
 
     personal_data = True

@@ -7,9 +7,9 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from PIL import Image, ImageDraw
 
-from moderation.fonts import caption_font
+from moderation.insights.fonts import caption_font
+from moderation.insights.statistics import DAY_STATUSES
 from moderation.models import Report
-from moderation.statistics import DAY_STATUSES
 
 # Unfold's palette (CSS variables) for the admin; plain colours for the PNG.
 STATUS_CSS = {

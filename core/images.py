@@ -1,13 +1,20 @@
-"""Photos from participants: validated, re-encoded and perceptually hashed.
+"""The one image pipeline: every picture stored (participants' photo reports, the
+photos staff attach to mailings and tasks) is validated, re-encoded and
+perceptually hashed here.
 
 Pure functions (no database), so the bot can run them in a thread, off its event loop.
 """
 
 import io
+import os
 from dataclasses import dataclass
 
 import imagehash
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from core.exceptions import PhotoTooLarge, PhotoUnreadable
@@ -72,6 +79,26 @@ def image_prepare(content: bytes) -> PreparedImage:
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
         # Pillow reports truncated or malformed files in all of these ways.
         raise PhotoUnreadable() from error
+
+
+def photo_prepare(upload: UploadedFile) -> ContentFile:
+    """Return a photo staff upload (to a mailing, a task) as a JPEG within the size
+    limits, or raise ValidationError for the admin form."""
+    if upload.size > settings.IMAGE_MAX_BYTES:
+        raise ValidationError(
+            _("The photo is larger than %(limit)d MB.")
+            % {"limit": settings.IMAGE_MAX_BYTES // (1024 * 1024)}
+        )
+    upload.seek(0)
+    try:
+        # Within IMAGE_MAX_BYTES, so a PhotoTooLarge here is about the pixels.
+        prepared = image_prepare(upload.read())
+    except PhotoTooLarge as error:
+        raise ValidationError(_("The photo has too many pixels.")) from error
+    except PhotoUnreadable as error:
+        raise ValidationError(_("The file is not a photo we can read.")) from error
+    name = os.path.splitext(os.path.basename(upload.name or "photo"))[0] + ".jpg"
+    return ContentFile(prepared.content, name=name)
 
 
 def _prepared(picture: Image.Image, side: int) -> PreparedImage:
