@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group, Permission
@@ -81,6 +82,27 @@ class UserAdmin(PermissionLabelsMixin, BaseUserAdmin, ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
+
+    def get_deleted_objects(self, objs, request):
+        # A user's admin log entries would go with the user (Django's cascade),
+        # erasing the audit trail of what they did. Nobody may delete entries, so
+        # Django refuses already, naming "log entry"; this says why and what to
+        # do instead.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(
+            objs, request
+        )
+        perms_needed.discard(LogEntry._meta.verbose_name)
+        users = list(objs)
+        audited = set(
+            LogEntry.objects.filter(user__in=users).values_list("user_id", flat=True)
+        )
+        protected = list(protected) + [
+            gettext("%(user)s: their audit trail (deactivate the account instead)")
+            % {"user": user}
+            for user in users
+            if user.pk in audited
+        ]
+        return deleted, counts, perms_needed, protected
 
     def formfield_for_manytomany(self, db_field, request=None, **kwargs):
         if db_field.name == "groups":

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import tablib
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
@@ -25,7 +26,7 @@ import core.services
 import notifications.services
 from core import roles
 from core.audit import audit_message, audit_record
-from core.models import Participant, PrivacyNotice, Shift, Task
+from core.models import Participant, PrivacyNotice, Shift, Task, User
 from core.services import privacy_notice_update, user_telegram_chat_set
 from moderation.insights.digests import (
     digest_send,
@@ -649,3 +650,40 @@ def test_audit_admin_import_is_recorded_once_when_confirmed(client, administrato
     entry = LogEntry.objects.get()
     assert (entry.user, entry.content_type.model_class()) == (administrator, Task)
     assert audit_message(entry) == "Imported tasks.csv: 1 added, 0 changed."
+
+
+def test_audit_a_staff_member_with_entries_cannot_be_deleted(
+    client, admin_user, coordinator, moderator
+):
+    # Django would delete the entries with the account (LogEntry.user cascades).
+    shift_start(ShiftFactory(), by=coordinator)
+    client.force_login(admin_user)
+
+    page = client.post(
+        reverse("admin:core_user_delete", args=[coordinator.pk]), {"post": "yes"}
+    )
+    bulk = client.post(
+        reverse("admin:core_user_changelist"),
+        {
+            "action": "delete_selected",
+            ACTION_CHECKBOX_NAME: [coordinator.pk, moderator.pk],
+            "post": "yes",
+        },
+    )
+
+    assert "their audit trail (deactivate the account instead)" in (
+        page.content.decode()
+    )
+    assert "their audit trail" in bulk.content.decode()
+    assert User.objects.filter(pk__in=[coordinator.pk, moderator.pk]).count() == 2
+    assert LogEntry.objects.filter(user=coordinator).count() == 1
+
+
+def test_audit_a_staff_member_without_entries_can_be_deleted(
+    client, admin_user, moderator
+):
+    client.force_login(admin_user)
+
+    client.post(reverse("admin:core_user_delete", args=[moderator.pk]), {"post": "yes"})
+
+    assert not User.objects.filter(pk=moderator.pk).exists()
