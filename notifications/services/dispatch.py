@@ -16,7 +16,7 @@ from notifications.services.audience import (
     recipients_info,
 )
 from notifications.services.mailings import mailing_lock
-from notifications.services.outbox import outbox_kick
+from notifications.services.outbox import messages_enqueue
 
 FAN_OUT_BATCH = 2000
 Status = Mailing.Status
@@ -58,30 +58,26 @@ def mailing_fan_out(mailing: Mailing, *, now: dt.datetime | None = None) -> int:
     total = 0
     for batch in _batches(participants.order_by("pk").iterator(FAN_OUT_BATCH)):
         info = recipients_info([p.pk for p in batch], shift_ids=audience.shift_ids)
-        rows = []
-        for participant in batch:
-            recipient = info[participant.pk]
-            reachable = participant.telegram_id is not None and not (
-                participant.has_blocked_bot
-            )
-            rows.append(
-                OutboxMessage(
-                    participant=participant,
-                    chat_id=participant.telegram_id,
-                    mailing=mailing,
-                    kind=OutboxMessage.Kind.MAILING,
-                    text=mailing_text(mailing, participant, recipient),
-                    photo=mailing.photo.name if mailing.photo else "",
-                    buttons=buttons,
-                    dedupe_key=f"mailing:{mailing.pk}:{participant.pk}",
-                    status=Outbox.PENDING if reachable else Outbox.BLOCKED,
-                    priority=OutboxMessage.PRIORITY_BULK,
-                    next_attempt_at=mailing.quiet_until(start, recipient.time_zone)
-                    or start,
-                    expires_at=mailing.send_until,
+        rows = [
+            OutboxMessage(
+                participant=participant,
+                mailing=mailing,
+                kind=OutboxMessage.Kind.MAILING,
+                text=mailing_text(mailing, participant, info[participant.pk]),
+                photo=mailing.photo.name if mailing.photo else "",
+                buttons=buttons,
+                dedupe_key=f"mailing:{mailing.pk}:{participant.pk}",
+                priority=OutboxMessage.PRIORITY_BULK,
+                next_attempt_at=mailing.quiet_until(
+                    start, info[participant.pk].time_zone
                 )
+                or start,
+                expires_at=mailing.send_until,
             )
-        OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
+            for participant in batch
+        ]
+        # The outbox's one rule for the address and for who blocked the bot.
+        messages_enqueue(rows)
         total += len(rows)
     mailing.status = Status.SENDING
     mailing.recipients_count = total
@@ -89,7 +85,6 @@ def mailing_fan_out(mailing: Mailing, *, now: dt.datetime | None = None) -> int:
     mailing.save(
         update_fields=["status", "recipients_count", "fanned_out_at", "updated_at"]
     )
-    outbox_kick()
     return total
 
 
