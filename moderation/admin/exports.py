@@ -128,7 +128,9 @@ class StreamingExportMixin(ExportMixin):
         resource = resource_class(**self.get_export_resource_kwargs(request))
         queryset = export_queryset(resource, query_string)
         limit = settings.EXPORT_INLINE_MAX_ROWS
-        if queryset.order_by()[: limit + 1].count() > limit:
+        # Counted up to one past the limit: the exact number of a small export.
+        rows = queryset.order_by()[: limit + 1].count()
+        if rows > limit:
             job = export_job_create(
                 by=request.user,
                 resource=resource_class.name,
@@ -150,7 +152,7 @@ class StreamingExportMixin(ExportMixin):
         export_record(
             self.model,
             by=request.user,
-            rows=resource.filter_export(queryset).count(),
+            rows=rows,
             file_format=extension,
             personal_data=resource_class.personal_data,
         )
