@@ -60,11 +60,6 @@ def readiness_check(name: str) -> Callable[[Check], Check]:
     return register
 
 
-def readiness_checks() -> list[str]:
-    """Return the names of the registered checks, in the order they run."""
-    return list(_checks)
-
-
 def readiness_run(name: str) -> CheckResult:
     """Run one check; an error it raises makes it fail (logged, not shown)."""
     try:
