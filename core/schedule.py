@@ -70,9 +70,10 @@ def periodic_tasks_sync() -> list[str]:
     """Write the declared periodic tasks into beat's table; return the names changed.
 
     A missing row is made; an existing one gets the declared task, schedule,
-    expiry, queue (none: the route decides) and description back. Whether it is enabled is left as staff set it
-    in the admin (they may pause one). Rows are written with `save()`: beat
-    notices a change only through it (`PeriodicTasks.changed`).
+    expiry, queue (none: the route decides) and description back. Whether it is
+    enabled is left as staff set it in the admin (they may pause one). Rows are
+    written with `save()`: beat notices a change only through it
+    (`PeriodicTasks.changed`).
     """
     from django_celery_beat.models import (
         CrontabSchedule,

@@ -115,9 +115,10 @@ def text_render(
     """Return text `key` in `language`, staff's wording or the default, filled in.
 
     Context values are HTML-escaped unless `plain` (button labels, which Telegram
-    shows as they are); a variable not given stays as written. With `refresh=False` the copy of staff wordings is used
-    as it is, without touching the database: for async code, which renews it
-    with `staff_wordings_refresh` outside the event loop.
+    shows as they are); a variable not given stays as written. With
+    `refresh=False` the copy of staff wordings is used as it is, without touching
+    the database: for async code, which renews it with `staff_wordings_refresh`
+    outside the event loop.
     """
     spec = REGISTRY[key]
     with translation.override(language):

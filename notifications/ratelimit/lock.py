@@ -12,7 +12,9 @@ import tempfile
 from pathlib import Path
 from typing import IO, Protocol
 
+import redis.asyncio
 from django.db import connection
+from redis.exceptions import LockError
 
 
 class DrainLock(Protocol):
@@ -28,8 +30,6 @@ class DrainLock(Protocol):
 
 class RedisDrainLock:
     def __init__(self, url: str, *, name: str, lease: float) -> None:
-        import redis.asyncio
-
         self.client = redis.asyncio.Redis.from_url(url)
         self.lock = self.client.lock(name, timeout=lease, blocking=False)
 
@@ -37,8 +37,6 @@ class RedisDrainLock:
         return await self.lock.acquire()
 
     async def keep(self) -> bool:
-        from redis.exceptions import LockError
-
         try:
             await self.lock.reacquire()
         except LockError:  # never taken, or lapsed and maybe taken by another
@@ -46,8 +44,6 @@ class RedisDrainLock:
         return True
 
     async def release(self) -> None:
-        from redis.exceptions import LockError
-
         try:
             await self.lock.release()
         except LockError:
